@@ -1,0 +1,32 @@
+"""attnkit.attention: every classic attention mechanism behind one contract.
+
+    from attnkit.attention import build, names
+    attn = build("additive", query_dim=256, key_dim=512)
+    context, weights = attn(query, keys, values=None, mask=mask)
+
+query (B, Dq) or (B, T, Dq); keys (B, S, Dk); values (B, S, Dv) = keys; mask (B, S) or
+(B, T, S) with True = may attend. Returns context (B, [T,] Dv) and weights (B, [T,] S): rows sum
+to 1 over allowed keys, masked keys get exactly 0, a row with no key gets zeros (never NaN).
+"""
+
+from .additive import AdditiveAttention
+from .base import Attention, AttentionOutput, KeyCache
+from .content import CosineAttention
+from .dot_product import DotAttention, GeneralAttention, ScaledDotAttention, fused_attention
+from .hard import HardAttention
+from .local import LocalMonotonicAttention, LocalPredictiveAttention
+from .location import LocationAttention
+from .location_aware import LocationAwareAttention
+from .masking import causal_mask, lengths_to_mask, mask_from_torch
+from .multihead import MultiHeadAttention
+from .normalizers import NORMALIZERS, get_normalizer
+from .registry import aliases, build, canonical_name, describe, names, options
+
+__all__ = [
+    "AdditiveAttention", "Attention", "AttentionOutput", "CosineAttention", "DotAttention",
+    "GeneralAttention", "HardAttention", "KeyCache", "LocalMonotonicAttention",
+    "LocalPredictiveAttention", "LocationAttention", "LocationAwareAttention", "MultiHeadAttention",
+    "NORMALIZERS", "ScaledDotAttention", "aliases", "build", "canonical_name", "causal_mask",
+    "describe", "fused_attention", "get_normalizer", "lengths_to_mask", "mask_from_torch", "names",
+    "options",
+]

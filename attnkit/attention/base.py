@@ -1,0 +1,246 @@
+"""The contract every mechanism honours, and the shared plumbing that enforces it.
+
+    forward(query (B, Dq) or (B, T, Dq), keys (B, S, Dk) or a KeyCache,
+            values (B, S, Dv) = keys, mask (B, S) or (B, T, S), True = may attend)
+        -> AttentionOutput(context (B, [T,] Dv), weights (B, [T,] S))
+
+A mechanism subclasses :class:`Attention` and supplies the pieces: ``score`` (the formula),
+optionally ``project_keys`` (key-side work done once per source), ``focus`` (narrowing where a
+query may look, as local attention does) and ``normalize_scores`` (soft by default; hard
+attention samples). The base class validates shapes, converts a step query to a sequence of one
+and back, and turns weights into a context vector.
+"""
+
+from __future__ import annotations
+
+from abc import ABCMeta, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .normalizers import NORMALIZERS, get_normalizer
+
+
+@dataclass
+class AttentionOutput:
+    """What every mechanism returns. Unpacks as ``context, weights = out``.
+
+    context:  (B, T, Dv), or (B, Dv) for a step query.
+    weights:  (B, T, S), or (B, S) for a step query; (B, H, T, S) for multi-head attention asked
+              for per-head weights; None when the caller passed ``need_weights=False``.
+              Rows sum to 1 over allowed keys, masked keys are exactly 0, empty rows all 0.
+    log_prob: (B, T) or (B,): log-probability of the key a hard-attention sample picked (for
+              REINFORCE); None for soft mechanisms.
+    position: (B, T) or (B,): the window centre p_t of local attention; None otherwise.
+    """
+
+    context: Tensor
+    weights: Tensor | None
+    log_prob: Tensor | None = None
+    position: Tensor | None = None
+
+    def __iter__(self):
+        return iter((self.context, self.weights))
+
+    def __getitem__(self, index: int) -> Tensor | None:
+        return (self.context, self.weights)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+    def squeeze_query(self) -> AttentionOutput:
+        """Drop the query axis T = 1 (the step form): (B, 1, ...) -> (B, ...)."""
+        def drop(t: Tensor | None, dim: int) -> Tensor | None:
+            return None if t is None else t.squeeze(dim)
+
+        weights_dim = -2 if self.weights is not None and self.weights.dim() == 4 else 1
+        return AttentionOutput(
+            context=self.context.squeeze(1),
+            weights=drop(self.weights, weights_dim),
+            log_prob=drop(self.log_prob, 1),
+            position=drop(self.position, 1),
+        )
+
+
+@dataclass(frozen=True)
+class KeyCache:
+    """Key-side work for one batch of sources, from ``attention.precompute(keys, values)``.
+
+    Hand it back in place of ``keys`` at every decoder step; results equal the direct call.
+
+    keys:      (B, S, Dk) the keys as given.
+    values:    (B, S, Dv) the values (multi-head: already projected, (B, H, S, Dh)).
+    projected: the mechanism's key projection (e.g. U h for additive, (B, S, A)), or None.
+    """
+
+    keys: Tensor
+    values: Tensor
+    projected: Tensor | None = None
+
+    def index_select(self, index: Tensor) -> KeyCache:
+        """Pick batch rows, e.g. to expand a source over beams or reorder them. index: (B',)."""
+        return KeyCache(
+            keys=self.keys.index_select(0, index),
+            values=self.values.index_select(0, index),
+            projected=None if self.projected is None else self.projected.index_select(0, index),
+        )
+
+
+class Focus(NamedTuple):
+    """Where queries may look, as ``focus`` returns it: a narrowed mask (B|1, T|1, S) or None,
+    an additive score bias (B, T, S) or None, and a window centre (B, T) or None."""
+
+    mask: Tensor | None
+    bias: Tensor | None = None
+    position: Tensor | None = None
+
+
+def _shape(t: Tensor) -> tuple[int, ...]:
+    return tuple(t.shape)
+
+
+class Attention(nn.Module, metaclass=ABCMeta):
+    """Base class of every mechanism. Subclasses set ``formula`` and ``paper`` and implement
+    ``score``. Arguments shared by all:
+
+    query_dim: Dq, the size of a query vector (decoder state).
+    key_dim:   Dk, the size of a key vector (encoder state).
+    value_dim: Dv, checked when given; values default to the keys.
+    normalizer: "softmax" (default), "sparsemax" or "entmax15".
+    dropout:   dropout on the weights used for the context (training only); the returned
+               weights are the undropped distribution.
+    """
+
+    formula: ClassVar[str] = ""
+    paper: ClassVar[str] = ""
+
+    def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,
+                 normalizer: str = "softmax", dropout: float = 0.0) -> None:
+        super().__init__()
+        for option, value in (("query_dim", query_dim), ("key_dim", key_dim)):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{option} must be a positive integer; got {value!r}")
+        if value_dim is not None and (not isinstance(value_dim, int) or value_dim <= 0):
+            raise ValueError(f"value_dim must be a positive integer or None; got {value_dim!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
+        if normalizer not in NORMALIZERS:
+            raise ValueError(f"unknown normalizer {normalizer!r}; choose one of {sorted(NORMALIZERS)}")
+        self.query_dim, self.key_dim, self.value_dim = query_dim, key_dim, value_dim
+        self.normalizer = normalizer
+        self.dropout = dropout
+
+    @property
+    def label(self) -> str:
+        return type(self).__name__
+
+    # ---- pieces a mechanism supplies -------------------------------------------------------
+
+    def project_keys(self, keys: Tensor) -> Tensor | None:
+        """Key-side work done once per source. keys (B, S, Dk) -> anything, or None."""
+        return None
+
+    @abstractmethod
+    def score(self, query: Tensor, cache: KeyCache, **state: Any) -> Tensor:
+        """The score formula. query (B, T, Dq), cache.keys (B, S, Dk) -> scores (B, T, S)."""
+
+    def focus(self, query: Tensor, cache: KeyCache, mask: Tensor | None, **state: Any) -> Focus:
+        """Narrow where each query may look. Default: the caller's mask, no bias."""
+        return Focus(mask)
+
+    def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        """scores (B, T, S) -> (weights (B, T, S), log_prob (B, T) or None)."""
+        return get_normalizer(self.normalizer)(scores, mask), None
+
+    # ---- the contract ----------------------------------------------------------------------
+
+    def precompute(self, keys: Tensor, values: Tensor | None = None) -> KeyCache:
+        """Do the key-side work once per source; pass the result as ``keys`` at every step.
+
+        keys (B, S, Dk), values (B, S, Dv) = keys -> KeyCache.
+        """
+        self._check_keys(keys, values)
+        values = keys if values is None else values
+        return KeyCache(keys=keys, values=values, projected=self.project_keys(keys))
+
+    def forward(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None = None,
+                mask: Tensor | None = None, *, need_weights: bool = True) -> AttentionOutput:
+        """query (B, Dq) or (B, T, Dq); keys (B, S, Dk) or a KeyCache; values (B, S, Dv) = keys;
+        mask (B, S) or (B, T, S), True = may attend. Returns context (B, [T,] Dv) and weights
+        (B, [T,] S), or None weights when ``need_weights=False``."""
+        return self.run(query, keys, values, mask, need_weights)
+
+    def run(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None, mask: Tensor | None,
+            need_weights: bool, **state: Any) -> AttentionOutput:
+        """Validate, bring the query to sequence form, attend, and return in the caller's form.
+        Subclasses with per-step state call this from their own ``forward``."""
+        cache = keys if isinstance(keys, KeyCache) else self.precompute(keys, values)
+        if isinstance(keys, KeyCache) and values is not None:
+            raise ValueError(f"{self.label}: pass values to precompute(), not beside a KeyCache")
+        step = self._check_query(query, cache)
+        seq_query = query.unsqueeze(1) if step else query  # (B, T, Dq)
+        seq_mask = self._check_mask(mask, seq_query, cache)  # (B|1, T|1, S) or None
+        out = self.attend(seq_query, cache, seq_mask, need_weights=need_weights, **state)
+        return out.squeeze_query() if step else out
+
+    def attend(self, query: Tensor, cache: KeyCache, mask: Tensor | None, *, need_weights: bool,
+               **state: Any) -> AttentionOutput:
+        """The plain path, in sequence form: query (B, T, Dq), mask (B|1, T|1, S) or None."""
+        focus = self.focus(query, cache, mask, **state)
+        scores = self.score(query, cache, **state)  # (B, T, S)
+        if focus.bias is not None:
+            scores = scores + focus.bias
+        weights, log_prob = self.normalize_scores(scores, focus.mask)
+        used = F.dropout(weights, self.dropout, self.training) if self.dropout else weights
+        context = torch.bmm(used.to(cache.values.dtype), cache.values)  # (B, T, Dv)
+        return AttentionOutput(context, weights if need_weights else None, log_prob, focus.position)
+
+    # ---- validation: user mistakes become ValueErrors naming shapes ----------------------
+
+    def _check_keys(self, keys: Tensor, values: Tensor | None) -> None:
+        if keys.dim() != 3 or keys.shape[-1] != self.key_dim:
+            raise ValueError(f"{self.label}: keys must have shape (B, S, {self.key_dim}) "
+                             f"(key_dim={self.key_dim}); got {_shape(keys)}")
+        if values is None:
+            return
+        if values.dim() != 3 or values.shape[:2] != keys.shape[:2]:
+            raise ValueError(f"{self.label}: values must have shape (B, S, Dv) with B, S of the keys "
+                             f"{_shape(keys)[:2]}; got {_shape(values)}")
+        if self.value_dim is not None and values.shape[-1] != self.value_dim:
+            raise ValueError(f"{self.label}: values must have last dimension value_dim="
+                             f"{self.value_dim}; got {_shape(values)}")
+
+    def _check_query(self, query: Tensor, cache: KeyCache) -> bool:
+        """Returns True for a step query (B, Dq)."""
+        if query.dim() not in (2, 3) or query.shape[-1] != self.query_dim:
+            raise ValueError(f"{self.label}: query must have shape (B, {self.query_dim}) or "
+                             f"(B, T, {self.query_dim}) (query_dim={self.query_dim}); got {_shape(query)}")
+        if query.shape[0] != cache.keys.shape[0]:
+            raise ValueError(f"{self.label}: query batch {query.shape[0]} does not match keys batch "
+                             f"{cache.keys.shape[0]} (query {_shape(query)}, keys {_shape(cache.keys)})")
+        return query.dim() == 2
+
+    def _check_mask(self, mask: Tensor | None, query: Tensor, cache: KeyCache) -> Tensor | None:
+        """mask (B|1, S) or (B|1, T|1, S) bool -> (B|1, T|1, S)."""
+        if mask is None:
+            return None
+        if mask.dtype != torch.bool:
+            raise ValueError(f"{self.label}: mask must be a bool tensor with True = may attend; got "
+                             f"dtype {mask.dtype}. Convert lengths with lengths_to_mask() and "
+                             "PyTorch-style masks (True = ignore) with mask_from_torch().")
+        (batch, queries, _), keys = query.shape, cache.keys.shape[1]
+        mask3 = mask.unsqueeze(1) if mask.dim() == 2 else mask
+        ok = (mask3.dim() == 3 and mask3.shape[0] in (1, batch) and mask3.shape[1] in (1, queries)
+              and mask3.shape[2] == keys)
+        if not ok:
+            raise ValueError(f"{self.label}: mask must have shape (B, S) = ({batch}, {keys}) or "
+                             f"(B, T, S) = ({batch}, {queries}, {keys}); got {_shape(mask)}")
+        return mask3
+
+    def extra_repr(self) -> str:
+        return (f"query_dim={self.query_dim}, key_dim={self.key_dim}, normalizer={self.normalizer!r}"
+                + (f", dropout={self.dropout}" if self.dropout else ""))
+
