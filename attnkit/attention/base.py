@@ -34,6 +34,8 @@ class AttentionOutput:
               Rows sum to 1 over allowed keys, masked keys are exactly 0, empty rows all 0.
     log_prob: (B, T) or (B,): log-probability of the key a hard-attention sample picked (for
               REINFORCE); None for soft mechanisms.
+    entropy:  (B, T) or (B,): entropy of hard attention's sampling distribution (for an
+              exploration bonus); None for soft mechanisms.
     position: (B, T) or (B,): the window centre p_t of local attention; None otherwise.
     """
 
@@ -41,6 +43,7 @@ class AttentionOutput:
     weights: Tensor | None
     log_prob: Tensor | None = None
     position: Tensor | None = None
+    entropy: Tensor | None = None
 
     def __iter__(self):
         return iter((self.context, self.weights))
@@ -62,6 +65,7 @@ class AttentionOutput:
             weights=drop(self.weights, weights_dim),
             log_prob=drop(self.log_prob, 1),
             position=drop(self.position, 1),
+            entropy=drop(self.entropy, 1),
         )
 
 
@@ -87,6 +91,15 @@ class KeyCache:
             values=self.values.index_select(0, index),
             projected=None if self.projected is None else self.projected.index_select(0, index),
         )
+
+
+class Normalized(NamedTuple):
+    """What ``normalize_scores`` returns: weights (B, T, S) and, for stochastic mechanisms, the
+    sample's log-probability (B, T) and the sampling distribution's entropy (B, T)."""
+
+    weights: Tensor
+    log_prob: Tensor | None = None
+    entropy: Tensor | None = None
 
 
 class Focus(NamedTuple):
@@ -116,6 +129,10 @@ class Attention(nn.Module, metaclass=ABCMeta):
 
     formula: ClassVar[str] = ""
     paper: ClassVar[str] = ""
+    # Per-step state the mechanism's forward takes as keyword arguments, for decoders to supply:
+    # "prev_weights" (the weights of the step before, (B, S)) and/or "position" (the output
+    # step index, (B,)). Decoders read this instead of asking which mechanism they hold.
+    step_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,
                  normalizer: str = "softmax", dropout: float = 0.0) -> None:
@@ -151,9 +168,9 @@ class Attention(nn.Module, metaclass=ABCMeta):
         """Narrow where each query may look. Default: the caller's mask, no bias."""
         return Focus(mask)
 
-    def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
-        """scores (B, T, S) -> (weights (B, T, S), log_prob (B, T) or None)."""
-        return get_normalizer(self.normalizer)(scores, mask), None
+    def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> Normalized:
+        """scores (B, T, S) -> weights (B, T, S) (plus log_prob, entropy for hard attention)."""
+        return Normalized(get_normalizer(self.normalizer)(scores, mask))
 
     # ---- the contract ----------------------------------------------------------------------
 
@@ -193,10 +210,11 @@ class Attention(nn.Module, metaclass=ABCMeta):
         scores = self.score(query, cache, **state)  # (B, T, S)
         if focus.bias is not None:
             scores = scores + focus.bias
-        weights, log_prob = self.normalize_scores(scores, focus.mask)
+        weights, log_prob, entropy = self.normalize_scores(scores, focus.mask)
         used = F.dropout(weights, self.dropout, self.training) if self.dropout else weights
         context = torch.bmm(used.to(cache.values.dtype), cache.values)  # (B, T, Dv)
-        return AttentionOutput(context, weights if need_weights else None, log_prob, focus.position)
+        return AttentionOutput(context, weights if need_weights else None, log_prob, focus.position,
+                               entropy)
 
     # ---- validation: user mistakes become ValueErrors naming shapes ----------------------
 

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .additive import AdditiveAttention
+from .base import Normalized
 from .masking import any_key, open_empty_rows
 
 
@@ -37,7 +38,8 @@ class HardAttention(AdditiveAttention):
       pass is the one-hot sample, the backward pass uses the gradient of
       softmax((e + g) / temperature), so the whole model trains by backpropagation alone.
     - eval: z_t = argmax_j p, deterministic.
-    A query with no key to attend to gets zero weights and a log_prob of 0.
+    ``out.entropy`` is the entropy of p, for an exploration bonus. A query with no key to attend
+    to gets zero weights and a log_prob and entropy of 0.
     """
 
     formula = "one-hot(z), z ~ softmax(v^T tanh(W s + U h))"
@@ -51,7 +53,7 @@ class HardAttention(AdditiveAttention):
             raise ValueError(f"temperature must be > 0; got {temperature!r}")
         self.gumbel, self.temperature = gumbel, temperature
 
-    def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> Normalized:
         log_probs = _log_probs(scores, mask)  # (B, T, S)
         if not self.training:
             choice = log_probs.argmax(-1)  # (B, T)
@@ -67,11 +69,14 @@ class HardAttention(AdditiveAttention):
             choice = (log_probs.detach() + _gumbel_like(log_probs)).argmax(-1)  # Gumbel-max sample
             weights = F.one_hot(choice, scores.shape[-1]).to(scores.dtype)  # (B, T, S)
         log_prob = log_probs.gather(-1, choice[..., None]).squeeze(-1)  # (B, T)
+        probs = log_probs.exp()
+        entropy = -(probs * log_probs).sum(-1)  # (B, T)
         if mask is not None:
             has_key = any_key(mask).expand(*scores.shape[:-1], 1)  # (B, T, 1)
             weights = weights * has_key
             log_prob = log_prob * has_key.squeeze(-1)
-        return weights, log_prob
+            entropy = entropy * has_key.squeeze(-1)
+        return Normalized(weights, log_prob, entropy)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", gumbel={self.gumbel}, temperature={self.temperature}"

@@ -11,7 +11,8 @@ from .base import AttentionOutput, Focus, KeyCache
 from .dot_product import GeneralAttention
 
 
-def gaussian_window(position: Tensor, lengths: Tensor, num_keys: int, half_width: int) -> tuple[Tensor, Tensor]:
+def gaussian_window(position: Tensor, lengths: Tensor, num_keys: int,
+                    half_width: int) -> tuple[Tensor, Tensor]:
     """The window of half-width D around p_t and its Gaussian factor, as a mask and a log-bias.
 
     position p_t (B, T) float; lengths (B, T) the number of real keys each query may see;
@@ -72,6 +73,7 @@ class LocalMonotonicAttention(_LocalAttention):
     not empty sees at least one key.
     """
 
+    step_state = frozenset({"position"})
     formula = "s^T W h * exp(-(j - t)^2 / (2 (D/2)^2)), |j - t| <= D"
     paper = "Luong et al. 2015, Effective Approaches to Attention-based NMT, sec. 3.2 (local-m)"
 

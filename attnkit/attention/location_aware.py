@@ -21,6 +21,7 @@ class LocationAwareAttention(Attention):
     (B, T, Dq) runs the T steps in order from ``prev_weights`` and equals T step calls.
     """
 
+    step_state = frozenset({"prev_weights"})
     formula = "v^T tanh(W s + U h + V (F * a_prev))"
     paper = "Chorowski et al. 2015, Attention-Based Models for Speech Recognition, eq. 8-9"
 
