@@ -1,0 +1,230 @@
+"""Quality metrics for decoded output: BLEU and chrF (sacrebleu), exact match, and every one of
+them broken down by source-length bucket (Bahdanau 2015, Fig. 2: quality against length).
+
+All scores are on a percent scale (0..100). One hypothesis per reference; hypotheses and
+references are detokenised strings, as sacrebleu expects. A leaf module: imports nothing from
+attnkit.
+
+    >>> bleu(["the cat sat on the mat"], ["the cat sat on the mat"]).value
+    100.0
+    >>> exact_match(["a", "b", "c", "d"], ["a", "b", "c", "x"]).value
+    75.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sacrebleu.metrics import BLEU, CHRF
+
+
+@dataclass(frozen=True)
+class Score:
+    """One corpus-level score.
+
+    name: the metric's registry name ("bleu", "chrf", "exact_match").
+    value: the score on a percent scale, 0..100.
+    signature: sacrebleu's reproducibility signature ("" for metrics that have none).
+    """
+
+    name: str
+    value: float
+    signature: str = ""
+
+    def __str__(self) -> str:
+        text = f"{LABELS.get(self.name, self.name)} = {self.value:.2f}"
+        return f"{text} ({self.signature})" if self.signature else text
+
+
+def _check_pair(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    """Raise a ValueError for mismatched or empty hypothesis/reference lists."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} references; "
+                         "every hypothesis needs exactly one reference, in the same order")
+    if not hypotheses:
+        raise ValueError("no hypotheses to score: the hypothesis and reference lists are empty")
+
+
+# ---- corpus metrics ------------------------------------------------------------------------
+
+def bleu(hypotheses: Sequence[str], references: Sequence[str], *, tokenize: str = "13a") -> Score:
+    """Corpus BLEU (sacrebleu.metrics.BLEU, default settings but ``tokenize``), 0..100.
+
+    Hypotheses shorter than four tokens have no 4-gram and score 0 without smoothing help;
+    BLEU is meant for corpora, not single short strings (use exact_match or chrf there).
+    """
+    _check_pair(hypotheses, references)
+    metric = BLEU(tokenize=tokenize)
+    result = metric.corpus_score(list(hypotheses), [list(references)])
+    return Score("bleu", float(result.score), str(metric.get_signature()))
+
+
+def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Corpus chrF (sacrebleu.metrics.CHRF, default settings: character 6-grams, beta 2), 0..100."""
+    _check_pair(hypotheses, references)
+    metric = CHRF()
+    result = metric.corpus_score(list(hypotheses), [list(references)])
+    return Score("chrf", float(result.score), str(metric.get_signature()))
+
+
+def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Percent of hypotheses equal to their reference after stripping outer whitespace, 0..100."""
+    _check_pair(hypotheses, references)
+    hits = sum(h.strip() == r.strip() for h, r in zip(hypotheses, references, strict=True))
+    return Score("exact_match", 100.0 * hits / len(hypotheses), "")
+
+
+METRICS: dict[str, Callable[[Sequence[str], Sequence[str]], Score]] = {
+    "bleu": bleu,
+    "chrf": chrf,
+    "exact_match": exact_match,
+}
+
+LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match"}
+
+
+def compute(name: str, hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """The metric ``name`` (a key of METRICS) of hypotheses against references."""
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(METRICS)}")
+    return METRICS[name](hypotheses, references)
+
+
+# ---- by source length ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BucketScore:
+    """The score of the sentences whose source length lies in [low, high] (both inclusive).
+
+    count: how many sentences fell in the bucket; score: None when count is 0.
+    """
+
+    low: int
+    high: int
+    count: int
+    score: Score | None
+
+    @property
+    def centre(self) -> float:
+        """The middle of the length range, the x position of this bucket on a length plot."""
+        return (self.low + self.high) / 2
+
+
+_NICE_WIDTHS = (1, 2, 5)
+
+
+def default_buckets(source_lengths: Sequence[int], *, max_buckets: int = 8) -> list[tuple[int, int]]:
+    """Equal-width length ranges with round edges that cover every length in at most max_buckets.
+
+    The width is the smallest of 1, 2, 5, 10, 20, 50, 100, ... that needs no more than
+    max_buckets buckets; edges sit on multiples of it, so widths of 10 give 1-10, 11-20, ...
+    and widths of 5 give 1-5, 6-10, .... Buckets run from the one holding the shortest length
+    to the one holding the longest; buckets in between may be empty. A length of 0 (an empty
+    source) widens the first bucket down to 0.
+    """
+    if not source_lengths:
+        raise ValueError("no source lengths to bucket")
+    if max_buckets < 1:
+        raise ValueError(f"max_buckets must be at least 1, got {max_buckets}")
+    shortest, longest = min(source_lengths), max(source_lengths)
+    if shortest < 0:
+        raise ValueError(f"source lengths must be >= 0, got {shortest}")
+    scale = 1
+    while True:
+        for nice in _NICE_WIDTHS:
+            width = nice * scale
+            first, last = _bucket_index(shortest, width), _bucket_index(longest, width)
+            if last - first + 1 <= max_buckets:
+                ranges = [(k * width + 1, (k + 1) * width) for k in range(first, last + 1)]
+                ranges[0] = (min(ranges[0][0], shortest), ranges[0][1])  # an empty source: length 0
+                return ranges
+        scale *= 10
+
+
+def _bucket_index(length: int, width: int) -> int:
+    """Which width-sized bucket (1..width is index 0; length 0 also goes there) holds length."""
+    return max(length - 1, 0) // width
+
+
+def _check_buckets(buckets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Validate user buckets: low <= high, no two overlapping. Returns them sorted by low."""
+    ordered = sorted((int(low), int(high)) for low, high in buckets)
+    for low, high in ordered:
+        if low > high:
+            raise ValueError(f"bucket ({low}, {high}) is empty: low must be <= high (both inclusive)")
+    for (low_a, high_a), (low_b, high_b) in zip(ordered, ordered[1:], strict=False):
+        if low_b <= high_a:
+            raise ValueError(f"buckets ({low_a}, {high_a}) and ({low_b}, {high_b}) overlap; "
+                             "each length must belong to at most one bucket")
+    return ordered
+
+
+def by_length(source_lengths: Sequence[int], hypotheses: Sequence[str], references: Sequence[str],
+              *, metric: str = "exact_match",
+              buckets: Sequence[tuple[int, int]] | None = None) -> list[BucketScore]:
+    """The metric computed separately on each source-length bucket, in increasing length order.
+
+    source_lengths[i] is the length (in tokens, however the caller counts them) of the source
+    of hypotheses[i]. buckets are inclusive (low, high) ranges; by default default_buckets().
+    Each bucket's score is the corpus-level metric of its own sentences (so BLEU per bucket is
+    corpus BLEU of that bucket, not an average of sentence scores). An empty bucket has count 0
+    and score None. With user buckets, sentences outside every bucket are left out.
+    """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    _check_pair(hypotheses, references)
+    if len(source_lengths) != len(hypotheses):
+        raise ValueError(f"got {len(source_lengths)} source lengths but {len(hypotheses)} hypotheses; "
+                         "give one source length per hypothesis")
+    ranges = default_buckets(source_lengths) if buckets is None else _check_buckets(buckets)
+    rows = []
+    for low, high in ranges:
+        members = [i for i, n in enumerate(source_lengths) if low <= n <= high]
+        score = compute(metric, [hypotheses[i] for i in members],
+                        [references[i] for i in members]) if members else None
+        rows.append(BucketScore(low, high, len(members), score))
+    return rows
+
+
+def curve(rows: Sequence[BucketScore]) -> list[tuple[float, float]]:
+    """(bucket centre, value) points of the non-empty buckets: a line for plot_metric_by_length."""
+    return [(row.centre, row.score.value) for row in rows if row.score is not None]
+
+
+# ---- tables ------------------------------------------------------------------------------
+
+def _cell(row: BucketScore, digits: int) -> str:
+    return "–" if row.score is None else f"{row.score.value:.{digits}f}"
+
+
+def format_table(rows: Sequence[BucketScore] | Mapping[str, Sequence[BucketScore]], *,
+                 digits: int = 1, length_header: str = "source length") -> str:
+    """A Markdown table of bucket scores: one line per bucket, '–' for an empty bucket.
+
+    rows: one run's by_length() result, or {run name: by_length() result} for a comparison
+    (one metric column per run; all runs must use the same buckets).
+
+        | source length | count | exact match |
+        |---|---:|---:|
+        | 1-10 | 12 | 91.7 |
+    """
+    runs = dict(rows) if isinstance(rows, Mapping) else {"": list(rows)}
+    if not runs or any(not r for r in runs.values()):
+        raise ValueError("no bucket scores to tabulate")
+    first = next(iter(runs.values()))
+    spans = [(row.low, row.high) for row in first]
+    for name, run in runs.items():
+        if [(row.low, row.high) for row in run] != spans:
+            raise ValueError(f"run {name!r} uses different length buckets from the first run; "
+                             "pass the same buckets= to by_length for every run")
+    metric = next((row.score.name for run in runs.values() for row in run if row.score), "score")
+    label = LABELS.get(metric, metric)
+    columns = [label if name == "" else f"{name} ({label})" for name in runs]
+    lines = [f"| {length_header} | count | " + " | ".join(columns) + " |",
+             "|---|---:|" + "---:|" * len(columns)]
+    for i, row in enumerate(first):
+        span = str(row.low) if row.low == row.high else f"{row.low}-{row.high}"
+        cells = [_cell(run[i], digits) for run in runs.values()]
+        lines.append(f"| {span} | {row.count} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
