@@ -1,0 +1,29 @@
+"""Tasks by name, for configs and `attnkit tasks`. Filled by explicit imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attnkit.tasks.base import Task
+from attnkit.tasks.dates import Dates
+from attnkit.tasks.numbers import Numbers
+from attnkit.tasks.sequences import Copy, Reverse, Sort
+
+_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort)}
+
+
+def names() -> list[str]:
+    """Registered task names."""
+    return list(_TASKS)
+
+
+def get_task(name: str, *, seed: int = 0, **options: Any) -> Task:
+    """The task `name` with `options` (unknown names and options raise ValueError)."""
+    if name not in _TASKS:
+        raise ValueError(f"unknown task {name!r}; valid tasks: {', '.join(_TASKS)}")
+    return _TASKS[name](seed=seed, **options)
+
+
+def describe() -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, description, options with their defaults) for every task."""
+    return [(name, cls.description, dict(cls.defaults)) for name, cls in _TASKS.items()]
