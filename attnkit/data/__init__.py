@@ -5,6 +5,7 @@ A leaf package: it imports nothing else from attnkit.
 
 from attnkit.data.batching import Batch, EncodedPair, collate, encode_pairs, make_batches
 from attnkit.data.pairs import Pair
+from attnkit.data.reading import DataError, DataWarning, ReadReport, read_lines, read_parallel
 from attnkit.data.tokenizers import (
     SPACE,
     Tokenizer,
@@ -22,8 +23,11 @@ __all__ = [
     "SPECIALS",
     "UNK",
     "Batch",
+    "DataError",
+    "DataWarning",
     "EncodedPair",
     "Pair",
+    "ReadReport",
     "Tokenizer",
     "Vocabulary",
     "build_tokenizer",
@@ -31,5 +35,7 @@ __all__ = [
     "encode_pairs",
     "load_tokenizer",
     "make_batches",
+    "read_lines",
+    "read_parallel",
     "tokenizer_names",
 ]
