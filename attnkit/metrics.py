@@ -55,6 +55,8 @@ def bleu(hypotheses: Sequence[str], references: Sequence[str], *, tokenize: str 
     BLEU is meant for corpora, not single short strings (use exact_match or chrf there).
     """
     _check_pair(hypotheses, references)
+    if tokenize not in BLEU.TOKENIZERS:
+        raise ValueError(f"unknown BLEU tokenize={tokenize!r}; sacrebleu knows {', '.join(BLEU.TOKENIZERS)}")
     metric = BLEU(tokenize=tokenize)
     result = metric.corpus_score(list(hypotheses), [list(references)])
     return Score("bleu", float(result.score), str(metric.get_signature()))

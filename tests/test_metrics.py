@@ -35,6 +35,8 @@ def test_bleu_tokenize_option_reaches_sacrebleu():
     score = bleu(HYPS, REFS, tokenize="char")
     assert score.value == pytest.approx(BLEU(tokenize="char").corpus_score(HYPS, [REFS]).score)
     assert "tok:char" in score.signature
+    with pytest.raises(ValueError, match="13a"):
+        bleu(HYPS, REFS, tokenize="moses")
 
 
 def test_chrf_equals_sacrebleu_and_has_signature():

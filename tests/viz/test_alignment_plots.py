@@ -77,7 +77,7 @@ def test_unsupported_suffix_is_refused(tmp_path):
 
 def test_cyrillic_greek_and_umlauts_render_without_missing_glyphs(tmp_path):
     source = ["Жёлтый", "кот", "σοφία", "λόγος", "größer", "Straße", "Ärger", " ", "$5", "</s>"]
-    target = ["yellow", "cat", "Weisheit", "Wörter", "ΑΩ", "Щука", "$x$", "</s>"]
+    target = ["yellow", "cat", "Weisheit", "Wörter", "ΑΩ", "Щука", "$x$", "", "</s>"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         plot_alignment(uniform(len(target), len(source)), source, target, tmp_path / "scripts.png")
@@ -124,3 +124,63 @@ def test_grid_of_several_alignments(tmp_path):
         plot_alignment_grid(items, tmp_path / "g.png", titles=["only one"])
     with pytest.raises(ValueError, match="empty"):
         plot_alignment_grid([], tmp_path / "g.png")
+
+
+def test_figure_has_every_token_labelled_and_a_labelled_colour_bar(tmp_path, monkeypatch):
+    import attnkit.viz.alignment as alignment
+
+    saved = []
+    monkeypatch.setattr(alignment, "save", lambda figure, path: saved.append(figure) or Path(path))
+    source, target = ["ein", "Haus", "</s>"], ["a", "house"]
+    plot_alignment(uniform(2, 3), source, target, tmp_path / "a.png")
+    heatmap, bar = saved[0].axes
+    assert [t.get_text() for t in heatmap.get_xticklabels()] == source
+    assert [t.get_text() for t in heatmap.get_yticklabels()] == target
+    assert heatmap.xaxis.get_ticks_position() == "top"  # source across the top, as in Fig. 3
+    assert bar.get_ylabel() == "attention weight"
+
+
+def test_ticks_are_thinned_past_eighty_tokens():
+    from attnkit.viz._figure import new_figure
+    from attnkit.viz.alignment import MAX_TICKS, draw_heatmap
+
+    axes = new_figure(4, 4).add_subplot()
+    draw_heatmap(axes, uniform(50, 200), [f"s{i}" for i in range(200)], [f"t{i}" for i in range(50)])
+    assert len(axes.get_xticks()) <= MAX_TICKS and axes.get_xticklabels()[1].get_text() == "s3"
+    assert len(axes.get_yticks()) == 50
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    path = plot_alignment(np.eye(2), ["a", "b"], ["x", "y"], tmp_path / "a.png")
+    before = path.read_bytes()
+
+    def broken_savefig(self, stream, **kwargs):
+        stream.write(b"half a png")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", broken_savefig)
+    with pytest.raises(OSError, match="disk full"):
+        plot_alignment(uniform(2, 2), ["a", "b"], ["x", "y"], path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
+def test_importing_and_plotting_leave_the_users_backend_and_rc_alone(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"""
+import sys, matplotlib
+matplotlib.use("svg")
+matplotlib.rcParams["font.family"] = ["serif"]
+import numpy as np
+from attnkit.viz import plot_alignment
+plot_alignment(np.eye(2), ["a", "b"], ["x", "y"], {str(tmp_path / "a.png")!r})
+assert matplotlib.get_backend() == "svg", matplotlib.get_backend()
+assert matplotlib.rcParams["font.family"] == ["serif"], matplotlib.rcParams["font.family"]
+assert "matplotlib.pyplot" not in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
