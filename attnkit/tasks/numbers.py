@@ -6,7 +6,9 @@ before the tens). Words come from num2words. Values are drawn by first picking a
 uniformly, then a value with that many digits, so short numbers are not drowned out.
 
 Length split: train, dev and test use values 0..max_value; "long" uses values in
-(max_value, long_max_value]: more digits and longer phrases than anything in training.
+(max_value, long_max_value]: every target has more digits than any training target, and the
+phrases are longer on average (not each one: "dreißigtausend" is shorter than many 4-digit
+phrases).
 No alignment is given (a digit rarely maps to one source character).
 """
 

@@ -1,0 +1,90 @@
+"""dates: unambiguous sources, valid ISO targets equal to the date rendered, exact alignment."""
+
+import datetime
+import functools
+import unicodedata
+
+from attnkit.tasks import get_task
+from attnkit.tasks.dates import FIRST_DAY, LAST_DAY, LOCALES, render, unambiguous_combos
+
+
+@functools.cache
+def default_dates():
+    return get_task("dates")
+
+
+def all_pairs():
+    task = default_dates()
+    return [p for s in task.split_names for p in task.split(s)]
+
+
+def test_default_sizes():
+    task = default_dates()
+    assert len(task.split("train")) == 30000 and len(task.split("test")) == 1000
+
+
+def test_no_source_has_two_targets():
+    meaning = {}
+    for pair in all_pairs():
+        assert meaning.setdefault(pair.source, pair.target) == pair.target
+
+
+def test_ambiguous_numeric_formats_are_excluded():
+    combos = unambiguous_combos()
+    assert ("en_US", "short") not in combos  # 3/7/23 is 7 March in en_US, 3 July elsewhere
+    assert {locale for locale, _ in combos} == set(LOCALES) and len(LOCALES) >= 8
+    # The probe is exhaustive for the swaps that matter: day/month <= 12, every kept combo.
+    seen = {}
+    for combo in combos:
+        for month in range(1, 13):
+            for day in range(1, 13):
+                date = datetime.date(2003, month, day)
+                assert seen.setdefault(render(date, combo)[0], date) == date
+
+
+def test_targets_are_valid_iso_dates_in_range():
+    for pair in all_pairs():
+        day = datetime.date.fromisoformat(pair.target)
+        assert FIRST_DAY <= day <= LAST_DAY and day.isoformat() == pair.target
+
+
+def test_sources_are_clean_text():
+    for pair in all_pairs():
+        assert unicodedata.normalize("NFC", pair.source) == pair.source
+        assert all(ch == " " or not ch.isspace() for ch in pair.source)
+        assert pair.source == pair.source.strip()
+
+
+def test_target_is_the_rendered_date():
+    for pair in default_dates().split("test")[:200]:
+        day = datetime.date.fromisoformat(pair.target)
+        assert any(render(day, combo)[0] == pair.source for combo in unambiguous_combos())
+
+
+def test_alignment_points_at_the_same_digit():
+    aligned = 0
+    for pair in all_pairs():
+        for i, j in enumerate(pair.alignment):
+            if j >= 0:
+                assert pair.source[j] == pair.target[i] and pair.target[i].isdigit()
+                aligned += 1
+            else:
+                assert pair.target[i] == "-" or pair.target[i].isdigit()
+        if any(ch.isdigit() for ch in pair.source) and pair.target[:4] in pair.source:
+            assert min(pair.alignment[:4]) >= 0  # a 4-digit year written out is always found
+    assert aligned > 0
+
+
+def test_alignment_of_a_hand_worked_example():
+    text, alignment = render(datetime.date(2023, 3, 7), ("de", "medium"))
+    assert text == "07.03.2023"
+    assert alignment == (6, 7, 8, 9, -1, 3, 4, -1, 0, 1)
+    text, alignment = render(datetime.date(2023, 3, 7), ("en_US", "long"))
+    assert text == "March 7, 2023"
+    assert alignment == (9, 10, 11, 12, -1, -1, -1, -1, -1, 6)
+
+
+def test_long_sources_exceed_max_len():
+    task = get_task("dates", train_size=300, dev_size=10, test_size=10, long_size=50, max_len=20)
+    assert all(len(p.source) <= 20 for p in task.split("train"))
+    assert all(len(p.source) > 20 for p in task.split("long"))
