@@ -37,7 +37,19 @@ class ReadReport:
     empty_lines: list[int] = field(default_factory=list)
     long_lines: list[int] = field(default_factory=list)
 
+    def record_drop(self, kind: str, line: int) -> None:
+        """Count a dropped line of `kind` "empty" or "long"."""
+        if kind == "empty":
+            self.dropped_empty += 1
+            numbers = self.empty_lines
+        else:
+            self.dropped_long += 1
+            numbers = self.long_lines
+        if len(numbers) < _SHOWN:
+            numbers.append(line)
+
     def summary(self) -> str:
+        """One line: what was kept and dropped, with the first line numbers of each kind."""
         def lines(numbers: list[int], total: int) -> str:
             shown = ", ".join(map(str, numbers)) + (", ..." if total > len(numbers) else "")
             return f" (line {shown})" if numbers else ""
@@ -89,6 +101,26 @@ def _split_tsv(path: Path, lines: list[str], first_line: int) -> list[tuple[int,
     return rows
 
 
+def _rows(
+    source: Path, target: Path | None, header: bool
+) -> tuple[list[tuple[int, str, str]], Path, Path, str]:
+    """(line number, source text, target text) rows, the file each side comes from, and a
+    description of the input for messages."""
+    first_line = 2 if header else 1
+    if target is None:
+        rows = _split_tsv(source, read_lines(source)[first_line - 1 :], first_line)
+        return rows, source, source, str(source)
+    source_lines, target_lines = read_lines(source), read_lines(target)
+    if len(source_lines) != len(target_lines):
+        raise DataError(
+            f"{source} has {len(source_lines)} lines but {target} has {len(target_lines)}; "
+            "the two files must be line-aligned"
+        )
+    aligned = zip(source_lines[first_line - 1 :], target_lines[first_line - 1 :], strict=True)
+    rows = [(number, s, t) for number, (s, t) in enumerate(aligned, start=first_line)]
+    return rows, source, target, f"{source} + {target}"
+
+
 def read_parallel(
     source: Path,
     target: Path | None = None,
@@ -106,26 +138,8 @@ def read_parallel(
     """
     if max_len is not None and max_len < 1:
         raise ValueError(f"max_len must be >= 1 or None, got {max_len}")
-    source = Path(source)
-    first_line = 2 if header else 1
-    if target is None:
-        rows = _split_tsv(source, read_lines(source)[first_line - 1 :], first_line)
-        source_file = target_file = source
-        where = str(source)
-    else:
-        target = Path(target)
-        source_lines, target_lines = read_lines(source), read_lines(target)
-        if len(source_lines) != len(target_lines):
-            raise DataError(
-                f"{source} has {len(source_lines)} lines but {target} has {len(target_lines)}; "
-                "the two files must be line-aligned"
-            )
-        skip = first_line - 1
-        aligned = zip(source_lines[skip:], target_lines[skip:], strict=True)
-        rows = [(number, s, t) for number, (s, t) in enumerate(aligned, start=first_line)]
-        source_file, target_file = source, target
-        where = f"{source} + {target}"
-
+    target = None if target is None else Path(target)
+    rows, source_file, target_file, where = _rows(Path(source), target, header)
     pairs, report = [], ReadReport()
     for number, src, tgt in rows:
         src, tgt = src.strip(), tgt.strip()
@@ -138,14 +152,7 @@ def read_parallel(
             path = source_file if side == "source" else target_file
             limit = "" if kind == "empty" else f" (over max_len={max_len} whitespace tokens)"
             raise DataError(f"{path}:{number}: {kind} {side}{limit}; strict mode rejects it")
-        if kind == "empty":
-            report.dropped_empty += 1
-            if len(report.empty_lines) < _SHOWN:
-                report.empty_lines.append(number)
-        else:
-            report.dropped_long += 1
-            if len(report.long_lines) < _SHOWN:
-                report.long_lines.append(number)
+        report.record_drop(kind, number)
     report.kept = len(pairs)
     if not pairs:
         raise DataError(f"{where}: no usable pairs ({report.summary()})")

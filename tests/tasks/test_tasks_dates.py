@@ -88,3 +88,13 @@ def test_long_sources_exceed_max_len():
     task = get_task("dates", train_size=300, dev_size=10, test_size=10, long_size=50, max_len=20)
     assert all(len(p.source) <= 20 for p in task.split("train"))
     assert all(len(p.source) > 20 for p in task.split("long"))
+
+
+def test_render_matches_babel_format_date():
+    from babel.dates import format_date
+
+    from attnkit.tasks.dates import _clean
+
+    day = datetime.date(1987, 11, 23)
+    for combo in unambiguous_combos():
+        assert render(day, combo)[0] == _clean(format_date(day, combo[1], locale=combo[0]))
