@@ -1,0 +1,264 @@
+"""Configuration: frozen, typed dataclasses, one per section, validated on load.
+
+Each field's default lives here, once; its help text sits in the field's metadata and feeds the
+CLI and docs (``attnkit train --help-config``). YAML files and ``--set a.b=value`` overrides go
+through the same checks: unknown keys, wrong types and bad choices fail naming the key and
+where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A user mistake in a config file or a --set override; the message names key and source."""
+
+
+def option(default: Any, help: str, **kwargs: Any) -> Any:
+    """A dataclass field with its help text."""
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"help": help}, **kwargs)
+    return field(default=default, metadata={"help": help}, **kwargs)
+
+
+@dataclass(frozen=True)
+class AttentionConfig:
+    name: str = option("additive", "mechanism name from `attnkit mechanisms` (aliases work)")
+    options: dict = option({}, "mechanism options, e.g. {window: 5} for local_p; see `attnkit mechanisms`")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    type: Literal["rnn", "transformer"] = option("rnn", "model family")
+    style: Literal["none", "bahdanau", "luong"] = option(
+        "bahdanau", "rnn decoder style: none (fixed vector), bahdanau (previous state queries), "
+                    "luong (current state queries, attentional vector, input feeding)")
+    cell: Literal["gru", "lstm"] = option("gru", "recurrent cell of encoder and decoder")
+    embedding_dim: int = option(64, "token embedding size (source and target)")
+    hidden_dim: int = option(128, "decoder state size; the encoder uses hidden_dim/2 per direction "
+                                  "when bidirectional")
+    encoder_layers: int = option(1, "stacked encoder layers")
+    decoder_layers: int = option(1, "stacked decoder layers")
+    bidirectional: bool = option(True, "bidirectional encoder")
+    dropout: float = option(0.1, "dropout on embeddings and between layers")
+    attention: AttentionConfig = field(default_factory=AttentionConfig,
+                                       metadata={"help": "the attention mechanism (ignored by style none)"})
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    task: str | None = option("dates", "embedded task from `attnkit tasks`; null to read files")
+    task_options: dict = option({}, "task options, e.g. {max_len: 30} for reverse")
+    train: str | None = option(None, "training data: a TSV file (source<TAB>target) or two aligned "
+                                     "files 'src.txt,tgt.txt' (used when task is null)")
+    dev: str | None = option(None, "dev data, same forms as train")
+    test: str | None = option(None, "test data, same forms as train")
+    header: bool = option(False, "TSV files start with a header line to skip")
+    tokenizer: Literal["auto", "char", "word", "sentencepiece"] = option(
+        "auto", "tokenizer for both sides; auto = the task's own, or word for files")
+    sentencepiece_vocab_size: int = option(8000, "subword vocabulary size when tokenizer is sentencepiece")
+    max_len: int = option(200, "drop training pairs longer than this many tokens (counted warning)")
+    strict: bool = option(False, "make empty or over-long lines an error instead of dropping them")
+    max_tokens: int = option(4096, "token budget of a training batch (padded source + target tokens)")
+    max_sentences: int | None = option(None, "cap on sentences per batch")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    optimizer: Literal["adam", "adamw"] = option("adam", "optimizer")
+    lr: float = option(2e-3, "peak learning rate")
+    weight_decay: float = option(0.0, "weight decay (decoupled for adamw)")
+    schedule: Literal["constant", "inverse_sqrt", "linear", "exponential"] = option(
+        "constant", "learning-rate schedule after warm-up")
+    warmup_steps: int = option(0, "linear warm-up steps")
+    decay_rate: float = option(0.5, "exponential schedule: factor per decay_steps")
+    decay_steps: int = option(1000, "exponential schedule: steps per decay_rate factor")
+    max_steps: int = option(3000, "stop after this many updates")
+    max_minutes: float | None = option(None, "stop after this much wall-clock training time")
+    label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
+    clip_norm: float | None = option(1.0, "clip the gradient norm to this value (null: no clipping)")
+    eval_every: int = option(250, "evaluate on dev and write checkpoints every this many updates")
+    eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
+    metric: Literal["exact_match", "bleu", "chrf", "loss"] = option(
+        "exact_match", "dev metric for the best checkpoint and early stopping")
+    patience: int | None = option(5, "stop after this many evaluations without improvement (null: never)")
+    target_score: float | None = option(None, "stop as soon as the dev metric reaches this value")
+    seed: int = option(0, "seed for initialisation, batching and sampling")
+    device: str = option("auto", "auto (cuda when available), cpu, cuda or cuda:N")
+    threads: int | None = option(None, "torch CPU threads (null: torch's default)")
+    reinforce_decay: float = option(0.9, "hard attention: moving-average decay of the REINFORCE baseline")
+    reinforce_entropy: float = option(0.01, "hard attention: weight of the entropy bonus")
+    progress: bool = option(True, "show a progress bar")
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    beam_size: int = option(1, "beam width; 1 is greedy search")
+    length_penalty: float = option(1.0, "alpha of the length normalisation score / length**alpha")
+    max_length_ratio: float = option(2.0, "stop at ratio * source length + max_length_extra tokens")
+    max_length_extra: int = option(10, "see max_length_ratio")
+    n_best: int = option(1, "hypotheses returned per source (<= beam_size)")
+    batch_size: int = option(64, "sentences decoded at once")
+
+
+@dataclass(frozen=True)
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the model"})
+    data: DataConfig = field(default_factory=DataConfig, metadata={"help": "the data"})
+    train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "training"})
+    decode: DecodeConfig = field(default_factory=DecodeConfig, metadata={"help": "decoding"})
+
+
+# ---- validation ----------------------------------------------------------------------------
+
+
+def _check_value(value: Any, hint: Any, key: str, source: str) -> Any:
+    """Check ``value`` against the type ``hint``; returns the value (ints widen to floats)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        choices = typing.get_args(hint)
+        if value is None and type(None) in choices:
+            return None
+        errors = []
+        for choice in (c for c in choices if c is not type(None)):
+            try:
+                return _check_value(value, choice, key, source)
+            except ConfigError as e:
+                errors.append(str(e))
+        raise ConfigError(errors[0])
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed:
+            raise ConfigError(f"{source}: {key} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+        return value
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key, source)
+    expected = {int: "an integer", float: "a number", bool: "true or false", str: "a string",
+                dict: "a mapping"}[hint]
+    ok = (isinstance(value, hint) and not (hint is int and isinstance(value, bool))) or (
+        hint is float and isinstance(value, int) and not isinstance(value, bool))
+    if not ok:
+        raise ConfigError(f"{source}: {key} must be {expected}; got {value!r}")
+    return float(value) if hint is float else value
+
+
+def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {prefix or 'the config'} must be a mapping of keys; got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = {}
+    for key, value in data.items():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"{source}: unknown key '{full}'{hint}; valid keys"
+                              f"{' in ' + repr(prefix) if prefix else ''}: {', '.join(names)}")
+        values[key] = _check_value(value, hints[key], full, source)
+    return cls(**values)
+
+
+def _check_combinations(config: Config, source: str) -> None:
+    checks = [
+        (config.model.embedding_dim > 0 and config.model.hidden_dim > 0, "model.embedding_dim and "
+         "model.hidden_dim must be positive"),
+        (not config.model.bidirectional or config.model.hidden_dim % 2 == 0,
+         "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
+        (config.model.encoder_layers > 0 and config.model.decoder_layers > 0, "layers must be positive"),
+        (0 <= config.model.dropout < 1, "model.dropout must be in [0, 1)"),
+        (config.data.task is not None or config.data.train is not None,
+         "data.task is null, so data.train must name a training file"),
+        (config.data.max_tokens > 0, "data.max_tokens must be positive"),
+        (config.train.max_steps > 0, "train.max_steps must be positive"),
+        (config.train.lr > 0, "train.lr must be positive"),
+        (config.train.eval_every > 0, "train.eval_every must be positive"),
+        (0 <= config.train.label_smoothing < 1, "train.label_smoothing must be in [0, 1)"),
+        (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (1 <= config.decode.n_best <= config.decode.beam_size, "decode.n_best must be in 1..beam_size"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(f"{source}: {message}")
+
+
+def config_from_dict(data: Any, source: str = "config") -> Config:
+    """Validate a plain mapping (parsed YAML) into a Config."""
+    config = _build(Config, data, "", source)
+    _check_combinations(config, source)
+    return config
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """'model.hidden_dim=256' -> (['model', 'hidden_dim'], 256); the value is read as YAML."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text!r}: expected key=value, e.g. --set model.hidden_dim=256")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"--set {text!r}: the value is not valid YAML ({e})") from None
+    return key.strip().split("."), value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """A copy of the raw mapping ``data`` with each 'a.b=value' override set."""
+    merged = yaml.safe_load(yaml.safe_dump(data)) or {}
+    for text in overrides:
+        path, value = parse_override(text)
+        node = merged
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {text!r}: '{part}' is not a section")
+            node = child
+        node[path[-1]] = value
+    return merged
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read, override and validate a YAML config; errors name the file and key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    data = apply_overrides(data or {}, overrides or [])
+    source = f"{path}" + (" with --set overrides" if overrides else "")
+    return config_from_dict(data, source)
+
+
+def to_dict(config: Config) -> dict:
+    """The config as a plain mapping (for saving beside a run)."""
+    return dataclasses.asdict(config)
+
+
+def save_config(config: Config, path: Path) -> None:
+    path.write_text(yaml.safe_dump(to_dict(config), sort_keys=False), encoding="utf-8")
+
+
+def describe_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, default, help) for every option, for `--help-config` and the docs."""
+    rows = []
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        hint = typing.get_type_hints(cls)[f.name]
+        if dataclasses.is_dataclass(hint):
+            rows.extend(describe_fields(hint, key + "."))
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        rows.append((key, repr(default), f.metadata.get("help", "")))
+    return rows

@@ -1,0 +1,89 @@
+"""What a sequence-to-sequence model carries between decoding steps, shared by all models.
+
+Decoding (greedy, beam) only ever calls ``encode``, ``start`` and ``step`` on a model and
+``index_select`` on these objects, so one search serves every model family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from torch import Tensor
+
+from ..attention import KeyCache
+
+
+def _select(value: Any, index: Tensor, dim: int = 0) -> Any:
+    if isinstance(value, Tensor):
+        return value.index_select(dim, index)
+    if isinstance(value, KeyCache):
+        return value.index_select(index)
+    if isinstance(value, tuple):
+        return tuple(_select(v, index, dim) for v in value)
+    return value
+
+
+@dataclass
+class Memory:
+    """The encoded source.
+
+    states: (B, S, H) encoder states; final: (B, H) the fixed-length summary;
+    mask: (B, S) bool, True = real token; keys: the attention's precomputed key side (or None).
+    extra: model-specific tensors with batch first (e.g. a Transformer's per-layer caches).
+    """
+
+    states: Tensor
+    final: Tensor | None
+    mask: Tensor
+    keys: Any = None
+    extra: Any = None
+
+    def index_select(self, index: Tensor) -> Memory:
+        """Rows of the batch in the order ``index`` (B',): expands over beams or reorders."""
+        return Memory(**{f.name: _select(getattr(self, f.name), index) for f in fields(self)})
+
+
+@dataclass
+class DecoderState:
+    """Recurrent decoder state between steps.
+
+    hidden: (L, B, H); cell: (L, B, H) for LSTM else None; feed: (B, H) Luong's attentional
+    vector of the previous step (input feeding) or None; prev_weights: (B, S) the attention
+    weights of the previous step or None; step: the index of the next output token.
+    """
+
+    hidden: Tensor
+    cell: Tensor | None = None
+    feed: Tensor | None = None
+    prev_weights: Tensor | None = None
+    step: int = 0
+    extra: Any = None
+
+    def index_select(self, index: Tensor) -> DecoderState:
+        return replace(self, hidden=self.hidden.index_select(1, index),
+                       cell=_select(self.cell, index, 1), feed=_select(self.feed, index),
+                       prev_weights=_select(self.prev_weights, index), extra=_select(self.extra, index))
+
+
+@dataclass
+class StepOutput:
+    """One decoding step: logits (B, V), the new state, the attention weights (B, S) or None,
+    and for hard attention the sample's log_prob (B,) and the distribution's entropy (B,)."""
+
+    logits: Tensor
+    state: Any
+    weights: Tensor | None = None
+    log_prob: Tensor | None = None
+    entropy: Tensor | None = None
+
+
+@dataclass
+class SequenceOutput:
+    """A teacher-forced pass: logits (B, T, V), weights (B, T, S) or None, and for hard
+    attention log_prob (B, T) and entropy (B, T)."""
+
+    logits: Tensor
+    weights: Tensor | None = None
+    log_prob: Tensor | None = None
+    entropy: Tensor | None = None

@@ -1,0 +1,267 @@
+"""The training loop: batches, loss, updates, evaluation, checkpoints, early stopping, resume.
+
+A run directory receives ``checkpoints/last.pt`` (everything needed to resume exactly: model,
+optimizer, schedule, RNG state, position in the epoch) and ``checkpoints/best.pt`` (the model
+with the best dev score), both written atomically, and ``metrics.jsonl``, one line per
+evaluation. A NaN/Inf loss stops the run keeping the last good checkpoint; Ctrl-C saves and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from ..config import DataConfig, TrainConfig
+from ..data import PAD, Batch, make_batches
+from .checkpoint import load_checkpoint, save_atomic
+from .distributed import World, barrier, broadcast_from_main
+from .optim import build_optimizer, build_scheduler
+
+Evaluate = Callable[[nn.Module], dict[str, float]]
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or Inf; the message says where the last good checkpoint is."""
+
+
+@dataclass
+class Progress:
+    """Where training stands; saved in every checkpoint so a resumed run continues exactly."""
+
+    step: int = 0
+    epoch: int = 0
+    batch: int = 0  # next batch of the epoch
+    best: float | None = None
+    bad_evals: int = 0
+    baseline: float | None = None  # REINFORCE moving-average reward (hard attention)
+    elapsed: float = 0.0
+    history: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class TrainResult:
+    progress: Progress
+    stopped_because: str
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric != "loss"
+
+
+def sequence_loss(model: nn.Module, batch: Batch, config: TrainConfig, progress: Progress):
+    """Token cross-entropy (label smoothing, PAD ignored), plus REINFORCE for hard attention.
+    Returns (loss to minimise, mean token NLL for reporting)."""
+    out = model(batch.source, batch.source_lengths, batch.target_in)
+    logits = out.logits.float()  # (B, T, V)
+    tokens = batch.target_out  # (B, T)
+    valid = tokens != PAD
+    nll = F.cross_entropy(logits.transpose(1, 2), tokens, ignore_index=PAD, reduction="none")  # (B, T)
+    count = valid.sum().clamp_min(1)
+    report = nll.sum() / count
+    if config.label_smoothing:
+        loss = F.cross_entropy(logits.transpose(1, 2), tokens, ignore_index=PAD,
+                               label_smoothing=config.label_smoothing, reduction="sum") / count
+    else:
+        loss = report
+    if out.log_prob is not None:
+        loss = loss + _reinforce(out, nll, valid, config, progress)
+    return loss, report
+
+
+def _reinforce(out, nll: torch.Tensor, valid: torch.Tensor, config: TrainConfig, progress: Progress):
+    """Xu et al. 2015 §4.1: reward = log-likelihood of the target under the sampled attention,
+    minus a moving-average baseline; an entropy bonus keeps the sampler exploring."""
+    reward = -(nll * valid).sum(-1).detach()  # (B,)
+    mean_reward = reward.mean().item()
+    baseline = mean_reward if progress.baseline is None else progress.baseline
+    progress.baseline = config.reinforce_decay * baseline + (1 - config.reinforce_decay) * mean_reward
+    log_prob = (out.log_prob * valid).sum(-1)  # (B,)
+    entropy = (out.entropy * valid).sum() / valid.sum().clamp_min(1)
+    return -((reward - baseline) * log_prob).mean() / valid.shape[1] - config.reinforce_entropy * entropy
+
+
+@torch.no_grad()
+def dev_loss(model: nn.Module, batches: Sequence[Batch], device: torch.device) -> float:
+    model.eval()
+    total, count = 0.0, 0
+    for batch in batches:
+        batch = batch.to(device)
+        logits = model(batch.source, batch.source_lengths, batch.target_in).logits.float()
+        total += F.cross_entropy(logits.transpose(1, 2), batch.target_out, ignore_index=PAD,
+                                 reduction="sum").item()
+        count += batch.num_target_tokens
+    model.train()
+    return total / max(count, 1)
+
+
+class Trainer:
+    """Trains ``model`` on encoded (source_ids, target_ids) examples into ``run_dir``.
+
+    ``evaluate(model)`` returns dev metrics (e.g. exact_match, bleu) on the decoded dev set;
+    the trainer adds ``loss`` (dev cross-entropy per token).
+    """
+
+    def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
+                 data: DataConfig, run_dir: Path, evaluate: Evaluate, *, device: torch.device,
+                 world: World = World(), log: Callable[[str], None] = print) -> None:
+        self.model, self.train_examples, self.config, self.data = model, train, config, data
+        self.run_dir, self.evaluate, self.device, self.world, self.log = run_dir, evaluate, device, world, log
+        self.dev_batches = make_batches(list(dev)[: config.eval_sentences], data.max_tokens, shuffle=False,
+                                        seed=0)
+        self.optimizer = build_optimizer(model, config)
+        self.scheduler = build_scheduler(self.optimizer, config)
+        self.progress = Progress()
+        self.wrapped = DistributedDataParallel(model) if world.size > 1 else model
+
+    # ---- checkpoints ---------------------------------------------------------------------
+
+    @property
+    def last_path(self) -> Path:
+        return self.run_dir / "checkpoints" / "last.pt"
+
+    @property
+    def best_path(self) -> Path:
+        return self.run_dir / "checkpoints" / "best.pt"
+
+    def save_last(self) -> None:
+        if not self.world.main:
+            return
+        p = self.progress
+        save_atomic({
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "progress": {"step": p.step, "epoch": p.epoch, "batch": p.batch, "best": p.best,
+                         "bad_evals": p.bad_evals, "baseline": p.baseline, "elapsed": p.elapsed},
+        }, self.last_path)
+
+    def resume(self) -> None:
+        """Continue from checkpoints/last.pt: same step, optimizer, schedule and RNG state."""
+        state = load_checkpoint(self.last_path, self.device)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng_cpu"].cpu())
+        if state["rng_cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([s.cpu() for s in state["rng_cuda"]])
+        self.progress = Progress(**state["progress"])
+        self.log(f"resumed from {self.last_path} at step {self.progress.step}")
+
+    # ---- the loop ------------------------------------------------------------------------
+
+    def epoch_batches(self, epoch: int) -> list[Batch]:
+        batches = make_batches(self.train_examples, self.data.max_tokens, shuffle=True,
+                               seed=self.config.seed + epoch, max_sentences=self.data.max_sentences)
+        if self.world.size > 1:  # every rank gets the same number of batches
+            usable = len(batches) // self.world.size * self.world.size
+            batches = batches[self.world.rank:usable:self.world.size]
+        return batches
+
+    def fit(self) -> TrainResult:
+        config, p = self.config, self.progress
+        bar = tqdm(total=config.max_steps, initial=p.step, disable=not config.progress or not self.world.main,
+                   unit="step", dynamic_ncols=True, leave=False)
+        started, tokens_seen, window_start = time.monotonic() - p.elapsed, 0, time.monotonic()
+        reason, loss, rate = "max_steps", float("nan"), 0.0
+        self.model.train()
+        try:
+            while p.step < config.max_steps and reason == "max_steps":
+                batches = self.epoch_batches(p.epoch)
+                while p.batch < len(batches):
+                    batch = batches[p.batch].to(self.device)
+                    loss = self._update(batch)
+                    p.step, p.batch = p.step + 1, p.batch + 1
+                    p.elapsed = time.monotonic() - started
+                    tokens_seen += batch.num_target_tokens
+                    rate = tokens_seen / max(time.monotonic() - window_start, 1e-9)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch)
+                    reason = self._maybe_stop_or_evaluate(loss, rate)
+                    if reason != "max_steps" or p.step >= config.max_steps:
+                        break
+                else:
+                    p.epoch, p.batch = p.epoch + 1, 0
+            if reason == "max_steps" and (not p.history or p.history[-1]["step"] != p.step):
+                self._evaluate(loss, rate)
+        except KeyboardInterrupt:
+            self.save_last()
+            bar.close()
+            self.log(f"\ninterrupted at step {p.step}; saved {self.last_path} (resume with --resume)")
+            raise
+        bar.close()
+        self.save_last()
+        return TrainResult(p, reason)
+
+    def _update(self, batch: Batch) -> float:
+        loss, report = sequence_loss(self.wrapped, batch, self.config, self.progress)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"the training loss became {loss.item()} at step {self.progress.step + 1}; the last good "
+                f"checkpoint is {self.last_path if self.last_path.exists() else '(none yet)'}. Lower "
+                "train.lr, set train.clip_norm, or add warm-up (train.warmup_steps).")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.clip_norm:
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        return report.item()
+
+    def _maybe_stop_or_evaluate(self, loss: float, rate: float) -> str:
+        p, config = self.progress, self.config
+        over_time = config.max_minutes is not None and p.elapsed >= config.max_minutes * 60
+        if p.step % config.eval_every and not over_time:
+            return "max_steps"
+        score = self._evaluate(loss, rate)
+        if over_time:
+            return "max_minutes"
+        if config.target_score is not None and score is not None and (
+                score >= config.target_score if higher_is_better(config.metric) else score <= config.target_score):
+            return "target_score"
+        if config.patience is not None and p.bad_evals >= config.patience:
+            return "early_stopping"
+        return "max_steps"
+
+    def _evaluate(self, loss: float, rate: float) -> float | None:
+        """Dev loss and metrics on the main process; checkpoints; one metrics.jsonl line."""
+        p, config = self.progress, self.config
+        score = None
+        if self.world.main:
+            metrics = {"loss": dev_loss(self.model, self.dev_batches, self.device)} if self.dev_batches else {}
+            metrics.update(self.evaluate(self.model))
+            self.model.train()
+            score = metrics.get(config.metric)
+            better = score is not None and (p.best is None or (
+                score > p.best if higher_is_better(config.metric) else score < p.best))
+            if better:
+                p.best, p.bad_evals = score, 0
+                save_atomic({"model": self.model.state_dict(), "step": p.step, "score": score}, self.best_path)
+            elif score is not None:
+                p.bad_evals += 1
+            record = {"step": p.step, "epoch": p.epoch, "train_loss": round(loss, 5),
+                      "lr": self.scheduler.get_last_lr()[0], "tokens_per_s": round(rate, 1),
+                      "elapsed_s": round(p.elapsed, 2),
+                      **{f"dev_{k}": (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v)
+                         for k, v in metrics.items()}}
+            p.history.append(record)
+            with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
+            tqdm.write(f"step {p.step}: train loss {loss:.4f}, dev {shown}")
+            self.save_last()
+        barrier(self.world)
+        if self.world.size > 1:  # every rank takes the main process's stopping decision
+            has_score, value, bad = broadcast_from_main(
+                [float(score is not None), score or 0.0, float(p.bad_evals)], self.world)
+            score, p.bad_evals = (value if has_score else None), int(bad)
+        return score
