@@ -113,15 +113,16 @@ class Trainer:
 
     def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
                  data: DataConfig, run_dir: Path, evaluate: Evaluate, *, device: torch.device,
-                 world: World = World(), log: Callable[[str], None] = print) -> None:
+                 world: World | None = None, log: Callable[[str], None] = print) -> None:
         self.model, self.train_examples, self.config, self.data = model, train, config, data
-        self.run_dir, self.evaluate, self.device, self.world, self.log = run_dir, evaluate, device, world, log
+        self.run_dir, self.evaluate, self.device, self.log = run_dir, evaluate, device, log
+        self.world = world or World()
         self.dev_batches = make_batches(list(dev)[: config.eval_sentences], data.max_tokens, shuffle=False,
                                         seed=0)
         self.optimizer = build_optimizer(model, config)
         self.scheduler = build_scheduler(self.optimizer, config)
         self.progress = Progress()
-        self.wrapped = DistributedDataParallel(model) if world.size > 1 else model
+        self.wrapped = DistributedDataParallel(model) if self.world.size > 1 else model
 
     # ---- checkpoints ---------------------------------------------------------------------
 
