@@ -55,7 +55,7 @@ def pick_device(name: str) -> torch.device:
 # ---- data ------------------------------------------------------------------------------------
 
 
-def _read_files(spec: str, config: Config, split: str) -> list[Pair]:
+def read_files(spec: str, config: Config, split: str) -> list[Pair]:
     """'data.tsv' or 'src.txt,tgt.txt' -> pairs; training data is length-filtered."""
     parts = [Path(p.strip()) for p in spec.split(",")]
     if len(parts) > 2:
@@ -72,11 +72,11 @@ def load_splits(config: Config) -> dict[str, list[Pair]]:
     if data.task is not None:
         task = get_task(data.task, **data.task_options)
         return {name: task.split(name) for name in task.split_names}
-    splits = {"train": _read_files(data.train, config, "train")}
+    splits = {"train": read_files(data.train, config, "train")}
     for split in ("dev", "test"):
         spec = getattr(data, split)
         if spec:
-            splits[split] = _read_files(spec, config, split)
+            splits[split] = read_files(spec, config, split)
     if "dev" not in splits:
         cut = max(1, min(500, len(splits["train"]) // 20))
         splits["dev"], splits["train"] = splits["train"][:cut], splits["train"][cut:]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -170,8 +171,9 @@ class Trainer:
 
     def fit(self) -> TrainResult:
         config, p = self.config, self.progress
+        interactive = sys.stderr.isatty()
         bar = tqdm(total=config.max_steps, initial=p.step, disable=not config.progress or not self.world.main,
-                   unit="step", dynamic_ncols=True, leave=False)
+                   unit="step", dynamic_ncols=True, leave=False, mininterval=0.5 if interactive else 30.0)
         started, tokens_seen, window_start = time.monotonic() - p.elapsed, 0, time.monotonic()
         reason, loss, rate = "max_steps", float("nan"), 0.0
         self.model.train()
