@@ -188,7 +188,7 @@ class Trainer:
                     tokens_seen += batch.num_target_tokens
                     rate = tokens_seen / max(time.monotonic() - window_start, 1e-9)
                     bar.update(1)
-                    bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch)
+                    bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch, refresh=False)
                     reason = self._maybe_stop_or_evaluate(loss, rate)
                     if reason != "max_steps" or p.step >= config.max_steps:
                         break
