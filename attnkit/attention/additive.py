@@ -17,7 +17,8 @@ CHUNK_ELEMENTS = 1 << 22
 def additive_scores(query_proj: Tensor, key_proj: Tensor, v: Tensor) -> Tensor:
     """score = v^T tanh(W s + U h).  query_proj W s (B, T, A), key_proj U h (B, S, A), v (A,)
     -> (B, T, S)."""
-    hidden = torch.tanh(query_proj[:, :, None, :] + key_proj[:, None, :, :])  # (B, T, S, A)
+    # tanh in place: one (B, T, S, A) buffer instead of two (allocation dominates a decoder step)
+    hidden = (query_proj[:, :, None, :] + key_proj[:, None, :, :]).tanh_()  # (B, T, S, A)
     return hidden @ v  # (B, T, S)
 
 
