@@ -49,7 +49,18 @@ class ModelConfig:
     encoder_layers: int = option(1, "stacked encoder layers")
     decoder_layers: int = option(1, "stacked decoder layers")
     bidirectional: bool = option(True, "bidirectional encoder")
-    dropout: float = option(0.1, "dropout on embeddings and between layers")
+    dropout: float = option(0.1, "dropout on embeddings and between layers (and on attention weights and "
+                                 "residual branches of the transformer)")
+    intra_attention: bool = option(False, "rnn: encoder with self-attention over its previous states "
+                                          "(Cheng et al. 2016, LSTMN-style; unidirectional, slower)")
+    num_heads: int = option(4, "transformer: attention heads (must divide hidden_dim, the model width)")
+    ff_dim: int = option(512, "transformer: width of the position-wise feed-forward layer")
+    norm: Literal["pre", "post"] = option("pre", "transformer: layer norm before (pre-LN) or after (post-LN, "
+                                                 "as in Vaswani 2017) each residual block")
+    positions: Literal["sinusoidal", "learned"] = option("sinusoidal", "transformer: position encoding")
+    max_positions: int = option(1024, "transformer: longest sequence the position encoding covers")
+    share_embeddings: bool = option(False, "transformer: one joint vocabulary and one embedding matrix for "
+                                           "source, target and output layer")
     attention: AttentionConfig = field(default_factory=AttentionConfig,
                                        metadata={"help": "the attention mechanism (ignored by style none)"})
 
@@ -174,10 +185,16 @@ def _check_combinations(config: Config, source: str) -> None:
     checks = [
         (config.model.embedding_dim > 0 and config.model.hidden_dim > 0, "model.embedding_dim and "
          "model.hidden_dim must be positive"),
-        (not config.model.bidirectional or config.model.hidden_dim % 2 == 0,
+        (not config.model.bidirectional or config.model.type == "transformer" or config.model.hidden_dim % 2 == 0,
          "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
         (config.model.encoder_layers > 0 and config.model.decoder_layers > 0, "layers must be positive"),
         (0 <= config.model.dropout < 1, "model.dropout must be in [0, 1)"),
+        (config.model.type != "transformer" or config.model.hidden_dim % config.model.num_heads == 0,
+         "model.num_heads must divide model.hidden_dim for the transformer"),
+        (config.model.type == "transformer" or not config.model.share_embeddings,
+         "model.share_embeddings is a transformer option (set model.type: transformer)"),
+        (not config.model.intra_attention or not config.model.bidirectional,
+         "model.intra_attention needs model.bidirectional: false (each step attends to earlier states only)"),
         (config.data.task is not None or config.data.train is not None,
          "data.task is null, so data.train must name a training file"),
         (config.data.max_tokens > 0, "data.max_tokens must be positive"),

@@ -155,13 +155,20 @@ def prepare_run(config: Config, directory: Path, splits: dict[str, list[Pair]]) 
     save_config(config, directory / "config.yaml")
     name = tokenizer_name(config)
     options = {"vocab_size": config.data.sentencepiece_vocab_size} if name == "sentencepiece" else {}
-    tokenizers = []
-    for side in ("source", "target"):
-        tokenizer = build_tokenizer(name, **options)
-        tokenizer.fit([getattr(p, side) for p in splits["train"]], directory / f"{side}_tokenizer")
-        tokenizers.append(tokenizer)
-    vocabs = [Vocabulary.build([tok.encode(getattr(p, side)) for p in splits["train"]])
-              for tok, side in zip(tokenizers, ("source", "target"), strict=True)]
+    sources, targets = [p.source for p in splits["train"]], [p.target for p in splits["train"]]
+    if config.model.share_embeddings:  # one tokenizer and one vocabulary for both sides
+        shared = build_tokenizer(name, **options)
+        shared.fit(sources + targets, directory / "source_tokenizer")
+        vocab = Vocabulary.build([shared.encode(text) for text in sources + targets])
+        tokenizers, vocabs = [shared, shared], [vocab, vocab]
+    else:
+        tokenizers = []
+        for side, texts in (("source", sources), ("target", targets)):
+            tokenizer = build_tokenizer(name, **options)
+            tokenizer.fit(texts, directory / f"{side}_tokenizer")
+            tokenizers.append(tokenizer)
+        vocabs = [Vocabulary.build([tok.encode(text) for text in texts])
+                  for tok, texts in zip(tokenizers, (sources, targets), strict=True)]
     run = Run(directory, config, tokenizers[0], tokenizers[1], vocabs[0], vocabs[1],
               device=pick_device(config.train.device))
     run.save_vocabularies()

@@ -96,6 +96,17 @@ class MultiHeadAttention(Attention):
         values = keys if values is None else values
         return KeyCache(keys=keys, values=self._project(values, 2), projected=self.project_keys(keys))
 
+    def extend(self, cache: KeyCache | None, keys: Tensor, values: Tensor | None = None) -> KeyCache:
+        """Append new keys and values (B, L, Dk) to a cache from ``precompute`` (or start one with
+        None), projecting only the new rows: incremental self-attention decoding costs one
+        position's projection per step. Equals ``precompute`` of the concatenated sequence."""
+        new = self.precompute(keys, values)
+        if cache is None:
+            return new
+        return KeyCache(keys=torch.cat([cache.keys, new.keys], dim=1),  # (B, S+L, Dk)
+                        values=torch.cat([cache.values, new.values], dim=2),  # (B, H, S+L, Dh)
+                        projected=torch.cat([cache.projected, new.projected], dim=2))  # (B, H, S+L, Dh)
+
     def forward(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None = None,
                 mask: Tensor | None = None, *, need_weights: bool = True,
                 average_weights: bool = True) -> AttentionOutput:

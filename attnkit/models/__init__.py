@@ -6,9 +6,10 @@ from torch import nn
 
 from ..config import ModelConfig
 from .rnn_seq2seq import RNNSeq2Seq
-from .state import DecoderState, Memory, SequenceOutput, StepOutput
+from .state import DecoderState, Memory, SequenceOutput, StepOutput, TransformerState
+from .transformer import TransformerSeq2Seq
 
-MODELS = {"rnn": RNNSeq2Seq}
+MODELS = {"rnn": RNNSeq2Seq, "transformer": TransformerSeq2Seq}
 
 
 def build_model(config: ModelConfig, source_vocab: int, target_vocab: int) -> nn.Module:
@@ -18,4 +19,5 @@ def build_model(config: ModelConfig, source_vocab: int, target_vocab: int) -> nn
     return MODELS[config.type](source_vocab, target_vocab, config)
 
 
-__all__ = ["DecoderState", "MODELS", "Memory", "RNNSeq2Seq", "SequenceOutput", "StepOutput", "build_model"]
+__all__ = ["DecoderState", "MODELS", "Memory", "RNNSeq2Seq", "SequenceOutput", "StepOutput", "TransformerSeq2Seq",
+           "TransformerState", "build_model"]

@@ -87,3 +87,15 @@ class SequenceOutput:
     weights: Tensor | None = None
     log_prob: Tensor | None = None
     entropy: Tensor | None = None
+
+
+@dataclass
+class TransformerState:
+    """Transformer decoder state between steps: per layer, the self-attention KeyCache of the
+    positions decoded so far (None before the first step); step: the next position."""
+
+    caches: tuple
+    step: int = 0
+
+    def index_select(self, index: Tensor) -> TransformerState:
+        return TransformerState(tuple(_select(c, index) for c in self.caches), self.step)

@@ -1,0 +1,200 @@
+"""The Transformer encoder-decoder (Vaswani et al. 2017), built on the library's multi-head attention.
+
+Pre-LN by default (Xiong et al. 2020: stable without warm-up tricks), post-LN as in the paper as an
+option; sinusoidal or learned positions; optional shared source/target/output embeddings.
+Training runs every attention through torch's fused kernel (no weights requested); decoding is
+incremental, each decoder layer keeping a key/value cache of its self-attention and the cross-
+attention's key side precomputed once per source; ``attention_maps`` returns every layer's and
+head's weights for the plots.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ..attention import KeyCache, MultiHeadAttention
+from ..config import ModelConfig
+from .state import Memory, SequenceOutput, StepOutput, TransformerState
+
+
+def sinusoidal_positions(length: int, dim: int) -> Tensor:
+    """PE(pos, 2i) = sin(pos / 10000^(2i/d)), PE(pos, 2i+1) = cos(...) (Vaswani 2017 §3.5). -> (length, dim)"""
+    position = torch.arange(length, dtype=torch.float)[:, None]  # (L, 1)
+    rates = torch.exp(torch.arange(0, dim, 2, dtype=torch.float) * (-math.log(10000.0) / dim))  # (D/2,)
+    table = torch.zeros(length, dim)
+    table[:, 0::2] = torch.sin(position * rates)
+    table[:, 1::2] = torch.cos(position * rates[: dim // 2])
+    return table
+
+
+class Embedding(nn.Module):
+    """Token embedding scaled by sqrt(d) plus position encoding, then dropout.
+    forward(tokens (B, T), offset: first position) -> (B, T, D)."""
+
+    def __init__(self, vocab: int, dim: int, *, max_positions: int, learned: bool, dropout: float) -> None:
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, dim, padding_idx=0)
+        nn.init.normal_(self.tokens.weight, std=dim ** -0.5)
+        self.learned = nn.Embedding(max_positions, dim) if learned else None
+        self.register_buffer("table", None if learned else sinusoidal_positions(max_positions, dim), persistent=False)
+        self.scale, self.max_positions = math.sqrt(dim), max_positions
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, tokens: Tensor, offset: int = 0) -> Tensor:
+        length = tokens.shape[1]
+        if offset + length > self.max_positions:
+            raise ValueError(f"a sequence of {offset + length} positions exceeds model.max_positions="
+                             f"{self.max_positions}; train with a larger model.max_positions")
+        positions = (self.learned.weight if self.learned is not None else self.table)[offset:offset + length]
+        return self.dropout(self.tokens(tokens) * self.scale + positions)  # (B, T, D)
+
+
+class FeedForward(nn.Sequential):
+    """FFN(x) = W_2 ReLU(W_1 x + b_1) + b_2 (Vaswani 2017 eq. 2). (B, T, D) -> (B, T, D)"""
+
+    def __init__(self, dim: int, hidden: int, dropout: float) -> None:
+        super().__init__(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, dim))
+
+
+class Sublayer(nn.Module):
+    """A residual block around ``fn`` with its layer norm: pre-LN x + drop(fn(LN(x))) or
+    post-LN LN(x + drop(fn(x)))."""
+
+    def __init__(self, dim: int, pre_norm: bool, dropout: float) -> None:
+        super().__init__()
+        self.norm, self.pre_norm, self.dropout = nn.LayerNorm(dim), pre_norm, nn.Dropout(dropout)
+
+    def inputs(self, x: Tensor) -> Tensor:
+        return self.norm(x) if self.pre_norm else x
+
+    def residual(self, x: Tensor, branch: Tensor) -> Tensor:
+        out = x + self.dropout(branch)
+        return out if self.pre_norm else self.norm(out)
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
+        super().__init__()
+        self.self_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout)
+        self.ff = FeedForward(dim, ff, dropout)
+        self.attn_block, self.ff_block = Sublayer(dim, pre_norm, dropout), Sublayer(dim, pre_norm, dropout)
+
+    def forward(self, x: Tensor, mask: Tensor, need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+        """x (B, S, D), mask (B, S) -> x (B, S, D), weights (B, H, S, S) or None."""
+        h = self.attn_block.inputs(x)
+        out = self.self_attn(h, h, mask=mask, need_weights=need_weights, average_weights=False)
+        x = self.attn_block.residual(x, out.context)
+        return self.ff_block.residual(x, self.ff(self.ff_block.inputs(x))), out.weights
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
+        super().__init__()
+        self.self_attn = MultiHeadAttention(dim, num_heads=heads, causal=True, dropout=dropout)
+        self.cross_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout)
+        self.ff = FeedForward(dim, ff, dropout)
+        self.blocks = nn.ModuleList(Sublayer(dim, pre_norm, dropout) for _ in range(3))
+
+    def forward(self, x: Tensor, memory: KeyCache, memory_mask: Tensor, cache: KeyCache | None = None, *,
+                incremental: bool = False, need_weights: bool = False):
+        """x (B, T, D); memory: this layer's cross-attention KeyCache of the source; memory_mask (B, S).
+        Incremental: x holds the next position(s) only and ``cache`` the earlier ones.
+        Returns x (B, T, D), the self-attention cache (incremental) or None, self weights
+        (B, H, T, T') and cross weights (B, H, T, S) (None unless need_weights)."""
+        attn_block, cross_block, ff_block = self.blocks
+        h = attn_block.inputs(x)
+        if incremental:
+            cache = self.self_attn.extend(cache, h)
+            own = self.self_attn(h, cache, need_weights=need_weights, average_weights=False)
+        else:
+            own = self.self_attn(h, h, need_weights=need_weights, average_weights=False)
+        x = attn_block.residual(x, own.context)
+        cross = self.cross_attn(cross_block.inputs(x), memory, mask=memory_mask, need_weights=need_weights,
+                                average_weights=False)
+        x = cross_block.residual(x, cross.context)
+        x = ff_block.residual(x, self.ff(ff_block.inputs(x)))
+        return x, cache if incremental else None, own.weights, cross.weights
+
+
+class TransformerSeq2Seq(nn.Module):
+    """Encoder-decoder Transformer; the same interface as the RNN models:
+
+    encode(source (B, S), lengths (B,)) -> Memory (cross-attention keys precomputed per layer)
+    start(memory) -> TransformerState; step(tokens (B,), state, memory) -> StepOutput
+    (logits (B, V), weights (B, S): the last layer's cross-attention averaged over heads)
+    forward(source, lengths, target_in (B, T)) -> SequenceOutput(logits (B, T, V)) (fused kernels)
+    attention_maps(source, lengths, target_in) -> per-layer, per-head weights for plots
+    """
+
+    def __init__(self, source_vocab: int, target_vocab: int, config: ModelConfig) -> None:
+        super().__init__()
+        dim, heads, ff, dropout = config.hidden_dim, config.num_heads, config.ff_dim, config.dropout
+        pre = config.norm == "pre"
+        embed = dict(max_positions=config.max_positions, learned=config.positions == "learned", dropout=dropout)
+        self.target_embedding = Embedding(target_vocab, dim, **embed)
+        if config.share_embeddings:
+            if source_vocab != target_vocab:
+                raise ValueError("model.share_embeddings needs one joint vocabulary; got source and target "
+                                 f"vocabularies of {source_vocab} and {target_vocab} tokens")
+            self.source_embedding = self.target_embedding
+        else:
+            self.source_embedding = Embedding(source_vocab, dim, **embed)
+        self.encoder = nn.ModuleList(EncoderLayer(dim, heads, ff, dropout, pre) for _ in range(config.encoder_layers))
+        self.decoder = nn.ModuleList(DecoderLayer(dim, heads, ff, dropout, pre) for _ in range(config.decoder_layers))
+        self.encoder_norm = nn.LayerNorm(dim) if pre else nn.Identity()
+        self.decoder_norm = nn.LayerNorm(dim) if pre else nn.Identity()
+        self.output = nn.Linear(dim, target_vocab)
+        if config.share_embeddings:
+            self.output.weight = self.target_embedding.tokens.weight
+
+    def _encode(self, source: Tensor, lengths: Tensor, need_weights: bool = False):
+        mask = torch.arange(source.shape[1], device=source.device)[None, :] < lengths[:, None]  # (B, S)
+        x, maps = self.source_embedding(source), []
+        for layer in self.encoder:
+            x, weights = layer(x, mask, need_weights)
+            maps.append(weights)
+        return self.encoder_norm(x), mask, maps
+
+    def encode(self, source: Tensor, lengths: Tensor) -> Memory:
+        states, mask, _ = self._encode(source, lengths)
+        keys = tuple(layer.cross_attn.precompute(states) for layer in self.decoder)
+        return Memory(states=states, final=None, mask=mask, keys=keys)
+
+    def start(self, memory: Memory) -> TransformerState:
+        return TransformerState(caches=(None,) * len(self.decoder))
+
+    def step(self, tokens: Tensor, state: TransformerState, memory: Memory) -> StepOutput:
+        x = self.target_embedding(tokens[:, None], offset=state.step)  # (B, 1, D)
+        caches, last = [], len(self.decoder) - 1
+        for i, (layer, keys, cache) in enumerate(zip(self.decoder, memory.keys, state.caches, strict=True)):
+            x, cache, _, cross = layer(x, keys, memory.mask, cache, incremental=True, need_weights=i == last)
+            caches.append(cache)
+        logits = self.output(self.decoder_norm(x))[:, 0]  # (B, V)
+        return StepOutput(logits, TransformerState(tuple(caches), state.step + 1), cross.mean(dim=1)[:, 0])
+
+    def decode_full(self, target_in: Tensor, memory: Memory, need_weights: bool = False):
+        """All positions at once (teacher forcing, or recomputation without a cache):
+        target_in (B, T) -> logits (B, T, V), self maps, cross maps (per layer, (B, H, T, *))."""
+        x, own_maps, cross_maps = self.target_embedding(target_in), [], []
+        for layer, keys in zip(self.decoder, memory.keys, strict=True):
+            x, _, own, cross = layer(x, keys, memory.mask, need_weights=need_weights)
+            own_maps.append(own)
+            cross_maps.append(cross)
+        return self.output(self.decoder_norm(x)), own_maps, cross_maps
+
+    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> SequenceOutput:
+        logits, _, _ = self.decode_full(target_in, self.encode(source, lengths))
+        return SequenceOutput(logits)
+
+    @torch.no_grad()
+    def attention_maps(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> dict[str, Tensor]:
+        """Every layer's and head's weights: encoder_self (B, L, H, S, S), decoder_self (B, L, H, T, T),
+        cross (B, L, H, T, S)."""
+        states, mask, encoder_maps = self._encode(source, lengths, need_weights=True)
+        memory = Memory(states, None, mask, tuple(layer.cross_attn.precompute(states) for layer in self.decoder))
+        _, own_maps, cross_maps = self.decode_full(target_in, memory, need_weights=True)
+        return {"encoder_self": torch.stack(encoder_maps, 1), "decoder_self": torch.stack(own_maps, 1),
+                "cross": torch.stack(cross_maps, 1)}
