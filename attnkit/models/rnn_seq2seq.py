@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from ..attention import build
 from ..config import ModelConfig
+from .intra_encoder import IntraAttentionEncoder
 from .rnn_decoder import DECODER_STYLES
 from .rnn_encoder import RNNEncoder
 from .state import DecoderState, Memory, SequenceOutput, StepOutput
@@ -28,8 +29,12 @@ class RNNSeq2Seq(nn.Module):
     def __init__(self, source_vocab: int, target_vocab: int, config: ModelConfig) -> None:
         super().__init__()
         hidden = config.hidden_dim
-        self.encoder = RNNEncoder(source_vocab, config.embedding_dim, hidden, layers=config.encoder_layers,
-                                  bidirectional=config.bidirectional, cell=config.cell, dropout=config.dropout)
+        if config.intra_attention:
+            self.encoder = IntraAttentionEncoder(source_vocab, config.embedding_dim, hidden,
+                                                 layers=config.encoder_layers, cell=config.cell, dropout=config.dropout)
+        else:
+            self.encoder = RNNEncoder(source_vocab, config.embedding_dim, hidden, layers=config.encoder_layers,
+                                      bidirectional=config.bidirectional, cell=config.cell, dropout=config.dropout)
         attention = None
         if config.style != "none":
             attention = build(config.attention.name, query_dim=hidden, key_dim=hidden,
