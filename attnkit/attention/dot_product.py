@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .base import Attention, AttentionOutput, KeyCache
-from .masking import any_key, open_empty_rows
+from .masking import any_key
 
 
 def dot_scores(query: Tensor, keys: Tensor) -> Tensor:
@@ -76,9 +76,13 @@ def fused_attention(query: Tensor, keys: Tensor, values: Tensor, mask: Tensor | 
     """
     if mask is None:
         return F.scaled_dot_product_attention(query, keys, values, dropout_p=dropout, is_causal=is_causal)
-    context = F.scaled_dot_product_attention(query, keys, values, attn_mask=open_empty_rows(mask),
-                                             dropout_p=dropout)
-    return context.masked_fill(~any_key(mask), 0.0)
+    empty = ~any_key(mask)  # (..., T|1, 1): rows with no key
+    context = F.scaled_dot_product_attention(query, keys, values, attn_mask=mask | empty, dropout_p=dropout)
+    # Eager mode skips the zeroing pass over the whole context when no row is empty (the common
+    # case; benchmarks/attention.py, scaled_dot with a key mask); a compiled graph always zeroes.
+    if torch.compiler.is_compiling() or bool(empty.any()):
+        context = context.masked_fill(empty, 0.0)
+    return context
 
 
 class GeneralAttention(Attention):

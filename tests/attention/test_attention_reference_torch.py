@@ -171,3 +171,13 @@ def test_multihead_causal_with_cached_keys_treats_queries_as_the_last_positions(
     full = attn(x, x).context
     last = attn(x[:, 4:], x).context  # 2 new queries over all 6 keys
     torch.testing.assert_close(last, full[:, 4:], **TOL)
+
+
+def test_multihead_step_query_per_head_weights() -> None:
+    attn = make("multihead").eval()
+    query, keys = torch.randn(B, E), torch.randn(B, S, E)
+    step = attn(query, keys, average_weights=False)
+    sequence = attn(query[:, None], keys, average_weights=False)
+    assert step.weights.shape == (B, H, S)
+    torch.testing.assert_close(step.weights, sequence.weights[:, :, 0])
+    torch.testing.assert_close(step.context, sequence.context[:, 0])
