@@ -1,0 +1,145 @@
+"""The Transformer: cache equivalence, causality, padding invariance, learning, decoding."""
+
+import pytest
+import torch
+
+from attnkit.attention import MultiHeadAttention
+from attnkit.config import ModelConfig
+from attnkit.decode import beam_search, greedy_search
+from attnkit.models import build_model
+
+VOCAB_SRC, VOCAB_TGT = 12, 14
+
+
+def tiny(**overrides) -> torch.nn.Module:
+    options = dict(type="transformer", hidden_dim=16, num_heads=4, ff_dim=32, encoder_layers=2, decoder_layers=2,
+                   dropout=0.0)
+    options.update(overrides)
+    torch.manual_seed(0)
+    return build_model(ModelConfig(**options), VOCAB_SRC, VOCAB_TGT).eval()
+
+
+def batch():
+    generator = torch.Generator().manual_seed(1)
+    source = torch.randint(4, VOCAB_SRC, (3, 6), generator=generator)
+    lengths = torch.tensor([6, 4, 1])
+    source[1, 4:] = 0
+    source[2, 1:] = 0
+    target_in = torch.randint(4, VOCAB_TGT, (3, 5), generator=generator)
+    return source, lengths, target_in
+
+
+@pytest.mark.parametrize("overrides", [{}, {"norm": "post"}, {"positions": "learned"}, {"decoder_layers": 1}])
+def test_incremental_decoding_with_cache_equals_full_recomputation(overrides):
+    model = tiny(**overrides)
+    source, lengths, target_in = batch()
+    full = model(source, lengths, target_in).logits  # (B, T, V)
+    memory = model.encode(source, lengths)
+    state, steps = model.start(memory), []
+    for t in range(target_in.shape[1]):
+        out = model.step(target_in[:, t], state, memory)
+        state = out.state
+        steps.append(out.logits)
+    assert torch.allclose(torch.stack(steps, dim=1), full, atol=1e-5)
+
+
+def test_extend_equals_precompute_of_the_whole_sequence():
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, num_heads=2)
+    x = torch.randn(2, 5, 8)
+    cache = None
+    for t in range(5):
+        cache = attention.extend(cache, x[:, t:t + 1])
+    whole = attention.precompute(x)
+    assert torch.allclose(cache.projected, whole.projected) and torch.allclose(cache.values, whole.values)
+
+
+def test_no_output_depends_on_a_later_target_token():
+    model = tiny()
+    source, lengths, target_in = batch()
+    base = model(source, lengths, target_in).logits
+    for k in range(1, target_in.shape[1]):
+        changed = target_in.clone()
+        changed[:, k] = (changed[:, k] + 1 - 4) % (VOCAB_TGT - 4) + 4
+        logits = model(source, lengths, changed).logits
+        assert torch.allclose(logits[:, :k], base[:, :k], atol=1e-6), k
+        assert not torch.allclose(logits[:, k], base[:, k], atol=1e-6), k
+
+
+def test_padding_changes_nothing_end_to_end():
+    model = tiny()
+    source, lengths, target_in = batch()
+    together = model(source, lengths, target_in).logits
+    for row in range(3):
+        n = int(lengths[row])
+        alone = model(source[row:row + 1, :n], lengths[row:row + 1], target_in[row:row + 1]).logits
+        assert torch.allclose(alone[0], together[row], atol=1e-5)
+
+
+def test_attention_maps_are_distributions_and_decoder_self_attention_is_causal():
+    model = tiny()
+    source, lengths, target_in = batch()
+    maps = model.attention_maps(source, lengths, target_in)
+    assert maps["cross"].shape == (3, 2, 4, 5, 6)
+    assert maps["encoder_self"].shape == (3, 2, 4, 6, 6)
+    assert maps["decoder_self"].shape == (3, 2, 4, 5, 5)
+    for weights in maps.values():
+        assert torch.allclose(weights.sum(-1), torch.ones(weights.shape[:-1]), atol=1e-5)
+    upper = torch.triu(torch.ones(5, 5, dtype=torch.bool), diagonal=1)
+    assert (maps["decoder_self"][..., upper] == 0).all()
+    assert (maps["cross"][2, ..., 1:] == 0).all()  # the length-1 source: padding gets no weight
+
+
+def test_step_weights_are_the_last_layers_cross_attention_averaged_over_heads():
+    model = tiny()
+    source, lengths, target_in = batch()
+    memory = model.encode(source, lengths)
+    out = model.step(target_in[:, 0], model.start(memory), memory)
+    maps = model.attention_maps(source, lengths, target_in[:, :1])
+    assert torch.allclose(out.weights, maps["cross"][:, -1, :, 0].mean(1), atol=1e-6)
+
+
+def test_overfits_a_tiny_batch():
+    torch.manual_seed(0)
+    model = tiny().train()
+    source, lengths, target_in = batch()
+    target_out = torch.cat([target_in[:, 1:], torch.full((3, 1), 3)], dim=1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(150):
+        logits = model(source, lengths, target_in).logits
+        loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), target_out)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.05
+
+
+def test_beam_of_one_equals_greedy_and_beams_are_sorted():
+    model = tiny()
+    source, lengths, _ = batch()
+    greedy = greedy_search(model, source, lengths, max_len=8)
+    beam1 = beam_search(model, source, lengths, beam_size=1, max_len=8)
+    for g, b in zip(greedy, beam1, strict=True):
+        assert g[0].tokens == b[0].tokens
+        assert g[0].score == pytest.approx(b[0].score, abs=1e-4)
+        assert torch.allclose(g[0].alignment, b[0].alignment, atol=1e-6)
+    for hypotheses in beam_search(model, source, lengths, beam_size=4, max_len=8, n_best=4):
+        scores = [h.normalized_score for h in hypotheses]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_shared_embeddings_tie_weights_and_need_one_vocabulary():
+    torch.manual_seed(0)
+    config = ModelConfig(type="transformer", hidden_dim=16, num_heads=4, ff_dim=32, share_embeddings=True)
+    model = build_model(config, 10, 10)
+    assert model.source_embedding is model.target_embedding
+    assert model.output.weight is model.target_embedding.tokens.weight
+    with pytest.raises(ValueError, match="joint vocabulary"):
+        build_model(config, 10, 12)
+
+
+def test_a_sequence_longer_than_max_positions_is_a_clear_error():
+    model = tiny(max_positions=4)
+    source, lengths, target_in = batch()
+    with pytest.raises(ValueError, match="max_positions"):
+        model(source, lengths, target_in)
