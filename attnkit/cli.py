@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -42,6 +43,8 @@ def cmd_train(args) -> int:
     config = load_config(args.config, args.set)
     run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / Path(args.config).stem
     run, result = train(config, run_dir, resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, the main process reports
+        return 0
     best = result.progress.best
     print(f"trained {result.progress.step} steps ({result.stopped_because}); best dev {config.train.metric}: "
           f"{'n/a' if best is None else f'{best:.2f}'}; run directory: {run_dir}")

@@ -194,7 +194,10 @@ class Trainer:
                         break
                 else:
                     p.epoch, p.batch = p.epoch + 1, 0
-            if reason == "max_steps" and (not p.history or p.history[-1]["step"] != p.step):
+            # a final evaluation unless the last step had one; decided from the step alone, the
+            # same on every rank (only the main process keeps history), or the collectives in
+            # _evaluate would wait for ranks that never come
+            if reason == "max_steps" and p.step % config.eval_every:
                 self._evaluate(loss, rate)
         except KeyboardInterrupt:
             self.save_last()
