@@ -1,0 +1,92 @@
+"""One Transformer encoder layer on long inputs: fused attention vs materialised weights (issue 5).
+
+    .venv/bin/python benchmarks/long_inputs.py [--lengths 1024 4096 16384] [--threads 2] [--naive-max 4096]
+
+The layer (d_model 256, 4 heads, ff 1024, batch 1, inference) runs once with
+``need_weights=False`` (torch's fused scaled_dot_product_attention: memory O(n)) and once with
+weights requested (the plain path, which materialises the (H, n, n) score and weight matrices).
+Each case runs in a fresh process: the kernel's peak-RSS mark is reset, the case runs once, and
+the peak resident memory above the starting point is reported, with the median time of a few
+runs. Naive cases above --naive-max are not run (their H * n^2 * 4-byte matrices alone are given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import time
+
+import torch
+
+MiB = 1 << 20
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _child(length: int, fused: bool, threads: int, repeats: int, conn) -> None:
+    from attnkit.models.transformer import EncoderLayer
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    layer = EncoderLayer(256, 4, 1024, 0.0, True).eval()
+    x = torch.randn(1, length, 256)
+    mask = torch.ones(1, length, dtype=torch.bool)
+    with torch.inference_mode():
+        layer(x[:, :8], mask[:, :8], need_weights=not fused)  # warm up kernels and allocator
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset the peak-RSS mark
+        before = _status_kib("VmRSS")
+        layer(x, mask, need_weights=not fused)
+        peak = _status_kib("VmHWM") - before
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            layer(x, mask, need_weights=not fused)
+            times.append(time.perf_counter() - start)
+    conn.send((peak * 1024, statistics.median(times)))
+
+
+def measure(length: int, fused: bool, threads: int, repeats: int) -> tuple[int, float]:
+    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")  # freed buffers go back to the system
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(length, fused, threads, repeats, send))
+    child.start()
+    result = receive.recv()
+    child.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 4096, 16384])
+    parser.add_argument("--naive-max", type=int, default=4096)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    print(f"one encoder layer, d_model 256, 4 heads, batch 1, inference, {device}, {args.threads} threads\n")
+    print("| n | fused: peak extra MiB | fused: s | naive: peak extra MiB | naive: s | memory ratio | speed ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for n in args.lengths:
+        fused_mem, fused_s = measure(n, True, args.threads, args.repeats)
+        if n <= args.naive_max:
+            naive_mem, naive_s = measure(n, False, args.threads, args.repeats)
+            print(f"| {n} | {fused_mem / MiB:.0f} | {fused_s:.3f} | {naive_mem / MiB:.0f} | {naive_s:.3f} | "
+                  f"{naive_mem / max(fused_mem, 1):.1f}x | {naive_s / fused_s:.2f}x |")
+        else:
+            matrices = 4 * n * n * 4 / MiB
+            skipped = f"not run (scores alone {matrices:,.0f})"
+            print(f"| {n} | {fused_mem / MiB:.0f} | {fused_s:.3f} | {skipped} | – | – | – |")
+
+
+if __name__ == "__main__":
+    main()
