@@ -36,6 +36,7 @@ from .metrics import bleu, chrf, exact_match
 from .models import build_model
 from .tasks import get_task
 from .train import Trainer, TrainResult, init_world, load_checkpoint, shutdown
+from .train.distributed import barrier
 
 log = logging.getLogger("attnkit")
 
@@ -120,6 +121,11 @@ class Run:
         self.model = build_model(self.config.model, len(self.source_vocab), len(self.target_vocab))
         return self.model.to(self.device)
 
+    def encode(self, pairs: list[Pair]) -> list:
+        """Token ids of both sides of each pair (no specials)."""
+        return encode_pairs(pairs, self.source_tokenizer, self.target_tokenizer, self.source_vocab,
+                            self.target_vocab)
+
     def encode_sources(self, texts: list[str]) -> list[list[int]]:
         return [self.source_vocab.encode(self.source_tokenizer.encode(text)) for text in texts]
 
@@ -186,24 +192,22 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
         raise RunError(f"{directory} already holds a run; continue it with --resume or choose another "
                        "--run-dir")
     splits = load_splits(config)
-    if resume:
-        run = open_run(directory, checkpoint=None)
-        run.config = config
-    else:
-        run = prepare_run(config, directory, splits)
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":
         device = torch.device("cuda", world.local_rank)
+    if world.main and not resume:
+        run = prepare_run(config, directory, splits)
+    barrier(world)  # under torchrun the main process writes the run directory before the others read it
+    if resume or not world.main:
+        run = open_run(directory, checkpoint=None)
+        run.config = config
     run.device = device
     torch.manual_seed(config.train.seed)
-    model = run.model or run.build_model()
-    model.to(device)
-    encode = lambda pairs: encode_pairs(pairs, run.source_tokenizer, run.target_tokenizer,  # noqa: E731
-                                        run.source_vocab, run.target_vocab)
-    train_examples = encode(splits["train"])
+    model = run.build_model()
+    train_examples = run.encode(splits["train"])
     dev_pairs = splits["dev"][: config.train.eval_sentences]
-    dev_examples = encode(dev_pairs)
+    dev_examples = run.encode(dev_pairs)
     references = [p.target for p in dev_pairs]
 
     def evaluate(model: nn.Module) -> dict[str, float]:
