@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import re
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ _CONFIG_FILE = "tokenizer.json"
 _SP_MODEL_FILE = "sentencepiece.model"
 
 
-class Tokenizer:
+class Tokenizer(ABC):
     """Shared surface: `name`, `options`, `encode`, `decode`, `fit`, `save`."""
 
     name = ""
@@ -34,14 +35,17 @@ class Tokenizer:
             raise ValueError(f"tokenizer {self.name!r} takes no options, got {sorted(options)}")
         self.options: dict[str, Any] = {}
 
+    @abstractmethod
     def encode(self, text: str) -> list[str]:
-        raise NotImplementedError
+        """text -> tokens."""
 
+    @abstractmethod
     def decode(self, tokens: list[str]) -> str:
-        raise NotImplementedError
+        """tokens -> text."""
 
     def fit(self, texts: list[str], workdir: Path) -> None:
         """Learn from training texts; a no-op for tokenizers that need no training."""
+        return None
 
     def save(self, directory: Path) -> None:
         """Write `tokenizer.json` (name and options) into `directory`."""

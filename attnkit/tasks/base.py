@@ -11,6 +11,7 @@ skipping any source already drawn, so no source appears in two splits (or twice 
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from attnkit.data import Pair
@@ -19,7 +20,7 @@ SPLIT_NAMES = ("train", "dev", "test", "long")
 _SIZE_OPTIONS = {"train": "train_size", "dev": "dev_size", "test": "test_size", "long": "long_size"}
 
 
-class Task:
+class Task(ABC):
     """A data set generated from a seed. Subclasses set the class attributes and `_sample`.
 
     `options` holds the options actually used (defaults merged with the caller's, derived
@@ -56,9 +57,9 @@ class Task:
         """Validate options and fill in derived values; subclasses extend this."""
         return options
 
+    @abstractmethod
     def _sample(self, rng: random.Random, split: str) -> Pair:
         """One Pair from the "train" distribution or, when split == "long", the long one."""
-        raise NotImplementedError
 
     def split(self, name: str) -> list[Pair]:
         """The pairs of split `name` (one of `split_names`), in generation order."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import string
+from abc import abstractmethod
 
 from attnkit.data import Pair
 from attnkit.tasks.base import Task
@@ -55,8 +56,9 @@ class SequenceTask(Task):
         self._symbols = symbols(options["vocab_size"])
         return options
 
+    @abstractmethod
     def _order(self, tokens: list[str]) -> list[int]:
-        raise NotImplementedError
+        """For each output position, the index of the source token placed there."""
 
     def _sample(self, rng: random.Random, split: str) -> Pair:
         if split == "long":
