@@ -1,0 +1,34 @@
+"""Slow (CI runs it): the demo's configuration learns the dates task to its accuracy target
+within the demo's CPU budget. One training run."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from attnkit.config import DecodeConfig, config_from_dict
+from attnkit.demo import DEMO_CONFIG
+from attnkit.metrics import exact_match
+from attnkit.run import load_splits, open_run, train
+
+MINUTES = 3.0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_demo_configuration_reaches_99_percent_on_dates(tmp_path):
+    threads = torch.get_num_threads()
+    train_options = {**DEMO_CONFIG["train"], "max_minutes": MINUTES, "threads": 2, "progress": False}
+    config = config_from_dict({**DEMO_CONFIG, "train": train_options}, "demo")
+    assert config.data.task == "dates"
+    try:
+        _, result = train(config, tmp_path / "run")
+        run = open_run(tmp_path / "run")  # the best checkpoint, as the demo reports it
+        test = load_splits(config)["test"]
+        found = run.translate([p.source for p in test], DecodeConfig(batch_size=500))
+    finally:
+        torch.set_num_threads(threads)
+    score = exact_match([t[0].text for t in found], [p.target for p in test]).value
+    assert len(test) == 1000
+    assert score >= 99.0, f"test exact match {score:.2f} after {result.progress.step} steps " \
+                          f"({result.stopped_because}, {result.progress.elapsed:.0f} s)"
