@@ -264,6 +264,7 @@ class Trainer:
                 f.write(json.dumps(record) + "\n")
             shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
             tqdm.write(f"step {p.step}: train loss {loss:.4f}, dev {shown}")
+            sys.stdout.flush()
             self.save_last()
         barrier(self.world)
         if self.world.size > 1:  # every rank takes the main process's stopping decision
