@@ -36,7 +36,8 @@ class HardAttention(AdditiveAttention):
       entropy bonus on p to keep exploring). The rest of the model learns through the context.
     - training, ``gumbel=True``: straight-through Gumbel-softmax (Jang et al. 2017): the forward
       pass is the one-hot sample, the backward pass uses the gradient of
-      softmax((e + g) / temperature), so the whole model trains by backpropagation alone.
+      softmax((e + g) / temperature), so the whole model trains by backpropagation alone and
+      ``out.log_prob`` / ``out.entropy`` are None (there is nothing for REINFORCE to do).
     - eval: z_t = argmax_j p, deterministic.
     ``out.entropy`` is the entropy of p, for an exploration bonus. A query with no key to attend
     to gets zero weights and a log_prob and entropy of 0.
@@ -76,6 +77,8 @@ class HardAttention(AdditiveAttention):
             weights = weights * has_key
             log_prob = log_prob * has_key.squeeze(-1)
             entropy = entropy * has_key.squeeze(-1)
+        if self.training and self.gumbel:  # the sample carries gradients itself: nothing for REINFORCE
+            return Normalized(weights)
         return Normalized(weights, log_prob, entropy)
 
     def extra_repr(self) -> str:

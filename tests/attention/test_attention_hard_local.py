@@ -30,8 +30,11 @@ def test_hard_training_samples_one_hot_weights_with_their_log_prob(gumbel: bool)
     picked = out.weights.argmax(-1)  # (B, T)
     assert torch.equal(out.weights.detach(), torch.nn.functional.one_hot(picked, S).float())
     assert torch.all(mask.gather(1, picked))  # never a masked key
-    expected = _additive_log_probs(attn, query, keys, mask).gather(-1, picked[..., None]).squeeze(-1)
-    torch.testing.assert_close(out.log_prob, expected, atol=1e-5, rtol=1e-5)
+    if gumbel:  # straight-through: trained by backpropagation, so no log-probability for REINFORCE
+        assert out.log_prob is None and out.entropy is None
+    else:
+        expected = _additive_log_probs(attn, query, keys, mask).gather(-1, picked[..., None]).squeeze(-1)
+        torch.testing.assert_close(out.log_prob, expected, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(out.context, values[torch.arange(B)[:, None], picked], atol=1e-6, rtol=0)
 
 
