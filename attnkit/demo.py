@@ -58,9 +58,9 @@ def run_demo(run_dir: Path, *, minutes: float = 2.5) -> int:
         print(f"  {mark} {pair.source:40s} -> {hypothesis.text}")
     plots = []
     for i, (pair, hypothesis) in enumerate(zip(shown[:4], hypotheses[:4], strict=True)):
-        plots.append(plot_alignment(hypothesis.alignment, hypothesis.source_tokens, hypothesis.tokens + ["</s>"],
+        plots.append(plot_alignment(hypothesis.alignment, hypothesis.source_tokens, hypothesis.alignment_labels,
                                     run_dir / "plots" / f"demo-{i}.png", title=f"{pair.source} → {hypothesis.text}"))
-    items = [(h.alignment, h.source_tokens, h.tokens + ["</s>"]) for h in hypotheses[4:8]]
+    items = [(h.alignment, h.source_tokens, h.alignment_labels) for h in hypotheses[4:8]]
     plots.append(plot_alignment_grid(items, run_dir / "plots" / "demo-grid.png",
                                      titles=[p.source for p in shown[4:8]]))
     print("\nalignment heatmaps (source characters across, output characters down):")

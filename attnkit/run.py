@@ -105,6 +105,13 @@ class Translation:
     score: float
     alignment: torch.Tensor | None
 
+    @property
+    def alignment_labels(self) -> list[str]:
+        """Labels of the alignment's rows: the output tokens, and </s> when the search ended with
+        one (a hypothesis cut off at the length limit has no end-of-sentence row)."""
+        rows = 0 if self.alignment is None else self.alignment.shape[0]
+        return self.tokens + ["</s>"] if rows > len(self.tokens) else list(self.tokens)
+
 
 @dataclass
 class Run:
