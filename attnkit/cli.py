@@ -76,23 +76,55 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_plot(args) -> int:
+    from .microscope import plot_heads, plot_sources, plot_steps
     from .run import open_run
-    from .viz import plot_alignment
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
-    best = run.translate([args.source], _decode_config(run, args))[0][0]
-    if best.alignment is None:
-        raise CommandError(f"{args.run_dir} has no attention (model.style none): nothing to plot")
-    out = Path(args.out) if args.out else run.directory / "plots" / f"alignment-{_slug(args.source)}.png"
-    path = plot_alignment(best.alignment, best.source_tokens, best.tokens + ["</s>"], out,
-                          title=f"{args.source} → {best.text}", merge_subwords=args.words)
-    print(f"{best.text}\n{path}")
+    decode = _decode_config(run, args)
+    plots = run.directory / "plots"
+    if args.steps and len(args.source) != 1:
+        raise CommandError(f"--steps draws one sentence; got {len(args.source)} sources")
+    if args.steps:
+        best, path = plot_steps(run, args.source[0], decode,
+                                Path(args.out) if args.out else plots / f"steps-{_slug(args.source[0])}.png")
+        print(f"{best.text}\n{path}")
+        return 0
+    kind = "alignment" if len(args.source) == 1 else "grid"
+    out = Path(args.out) if args.out else plots / f"{kind}-{_slug(' '.join(args.source))}.png"
+    translations, path = plot_sources(run, args.source, decode, out, words=args.words)
+    print("\n".join(t.text for t in translations) + f"\n{path}")
+    if args.heads:
+        for written in plot_heads(run, translations[0], out):
+            print(written)
     return 0
 
 
 def _slug(text: str) -> str:
     kept = "".join(c if c.isalnum() else "-" for c in text.lower())[:40].strip("-")
     return kept or "source"
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare_runs, train_runs
+
+    if args.train:
+        run_dirs = train_runs([Path(c) for c in args.runs], Path(args.run_root))
+    else:
+        run_dirs = [Path(r) for r in args.runs]
+    out = Path(args.out) if args.out else Path("runs") / "compare"
+    comparison = compare_runs(run_dirs, out, split=args.split, data=args.data, metric=args.metric, beam=args.beam)
+    print(comparison.files[-1].read_text(encoding="utf-8"))
+    for path in comparison.files:
+        print(path)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    print(write_report(Path(args.run_dir), Path(args.out) if args.out else None, examples=args.examples,
+                       split=args.split, checkpoint=args.checkpoint))
+    return 0
 
 
 def cmd_tasks(args) -> int:
@@ -169,21 +201,64 @@ def build_parser() -> argparse.ArgumentParser:
                             epilog="example:\n  attnkit evaluate runs/demo --split test --beam 5\n"
                                    "  attnkit evaluate runs/mine --data test.tsv")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
-    p.add_argument("--split", default="test", help="a split of the run's task or data (test, dev, long, ...)")
+    p.add_argument("--split", default="test", help="a split of the run's task or data (test, dev, long, ...; "
+                   "comma-join several: test,long)")
     p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
     _decode_options(p)
     p.set_defaults(func=cmd_evaluate)
 
-    p = commands.add_parser("plot", help="alignment heatmap of one sentence", formatter_class=formatter,
-                            description="Translate one source and draw its attention weights as a heatmap "
-                                        "(source tokens across, output tokens down).",
-                            epilog="example:\n  attnkit plot runs/demo '14 March 2021' --out march.png")
+    p = commands.add_parser("plot", help="alignment heatmaps, beam steps and per-head maps", formatter_class=formatter,
+                            description="Translate sources and draw their attention weights as heatmaps "
+                                        "(source tokens across, output tokens down): one source gives one "
+                                        "heatmap, several a grid; --steps draws the chosen hypothesis step by "
+                                        "step; --heads adds one map per layer and head (Transformer runs).",
+                            epilog="example:\n  attnkit plot runs/demo '14 March 2021' --out march.png\n"
+                                   "  attnkit plot runs/demo '14 March 2021' '2 May 1999' --out grid.png\n"
+                                   "  attnkit plot runs/demo '14 March 2021' --beam 5 --steps")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
-    p.add_argument("source", help="the source sentence")
-    p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png)")
+    p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid")
+    p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png, grid-..., steps-...)")
     p.add_argument("--words", action="store_true", help="merge subword pieces into words")
+    p.add_argument("--steps", action="store_true", help="one panel per output step of the chosen hypothesis "
+                   "(of the beam with --beam K): the weights row and the token chosen")
+    p.add_argument("--heads", action="store_true", help="also draw one map per layer and head "
+                   "(OUT-cross.png, OUT-self.png; models with attention_maps, i.e. Transformer runs)")
     _decode_options(p)
     p.set_defaults(func=cmd_plot)
+
+    p = commands.add_parser("compare", help="several runs: metric against source length (PNG, CSV, Markdown)",
+                            formatter_class=formatter,
+                            description="Evaluate several runs on the same data and draw the metric against "
+                                        "source length, one line per run, training lengths shaded; writes "
+                                        "compare-METRIC.png, compare.csv and compare.md (with alignment "
+                                        "accuracy, AER and attention statistics per run).",
+                            epilog="example:\n  attnkit compare runs/rev-none runs/rev-additive --split test,long\n"
+                                   "  attnkit compare --train configs/experiments/reverse-*.yaml "
+                                   "--run-root runs/experiments --split test,long --out docs/img")
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories (config files with --train)")
+    p.add_argument("--train", action="store_true", help="the arguments are configs: train each into "
+                   "RUN_ROOT/CONFIG_NAME first")
+    p.add_argument("--run-root", default="runs", help="where --train puts the runs (default: runs)")
+    p.add_argument("--split", default="test", help="split(s) of each run's task, comma-joined (test, long, "
+                   "test,long, ...)")
+    p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
+    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf"],
+                   help="the metric to draw (default: exact_match)")
+    p.add_argument("--out", help="output folder (default: runs/compare)")
+    p.add_argument("--beam", type=int, default=None, metavar="K", help="beam width (default: each run's own)")
+    p.set_defaults(func=cmd_compare)
+
+    p = commands.add_parser("report", help="one self-contained HTML page about a run", formatter_class=formatter,
+                            description="Write one HTML page (no network: everything inline) with the training "
+                                        "curves, the metric by source length, attention statistics and an "
+                                        "interactive alignment viewer over dev examples.",
+                            epilog="example:\n  attnkit report runs/demo --examples 20 --out demo.html")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--out", help="HTML path (default: RUN_DIR/report.html)")
+    p.add_argument("--examples", type=int, default=12, metavar="N", help="dev examples in the alignment viewer")
+    p.add_argument("--split", default="dev", help="split for the length chart and statistics (default: dev)")
+    p.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
+    p.set_defaults(func=cmd_report)
 
     p = commands.add_parser("tasks", help="list the embedded tasks", description="List the embedded tasks.",
                             epilog="example:\n  attnkit tasks", formatter_class=formatter)

@@ -1,0 +1,89 @@
+"""`attnkit plot`: look into a trained run one sentence at a time.
+
+- one source: its alignment heatmap; several: a grid of heatmaps, one per source;
+- ``steps``: the step-by-step strip of the (beam's) chosen hypothesis, one panel per output step;
+- ``heads``: for models that offer ``attention_maps(source, lengths, target_in)`` (the
+  Transformer), one heatmap per layer and head of the cross-attention and of the decoder's
+  self-attention, teacher-forced on the chosen hypothesis.
+
+Sits at the run.py floor: it opens nothing itself, it draws what a Run decodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from .config import DecodeConfig
+from .data import BOS
+from .run import Run, RunError, Translation
+from .viz import plot_alignment, plot_alignment_grid, plot_beam_steps, plot_layer_heads
+
+
+def has_attention_maps(model: torch.nn.Module) -> bool:
+    """Whether the model's class offers ``attention_maps`` (asked of the type, not the instance,
+    so a submodule or attribute named that way does not count)."""
+    return callable(getattr(type(model), "attention_maps", None))
+
+
+def _require_alignment(run: Run, translations: Sequence[Translation]) -> None:
+    if any(t.alignment is None for t in translations):
+        raise RunError(f"{run.directory} has no attention (model.style {run.config.model.style}): nothing to plot")
+
+
+def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Path, *,
+                 words: bool = False) -> tuple[list[Translation], Path]:
+    """Translate the sources; draw one heatmap (one source) or a grid (several) to out."""
+    best = [found[0] for found in run.translate(list(sources), decode)]
+    _require_alignment(run, best)
+    if len(best) == 1:
+        t = best[0]
+        path = plot_alignment(t.alignment, t.source_tokens, t.tokens + ["</s>"], out,
+                              title=f"{sources[0]} → {t.text}", merge_subwords=words)
+    else:
+        items = [(t.alignment, t.source_tokens, t.tokens + ["</s>"]) for t in best]
+        path = plot_alignment_grid(items, out, titles=[f"{s} → {t.text}" for s, t in zip(sources, best, strict=True)],
+                                   merge_subwords=words)
+    return best, path
+
+
+def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[Translation, Path]:
+    """The chosen hypothesis of the search ``decode`` (beam or greedy), one panel per output step."""
+    best = run.translate([source], decode)[0][0]
+    _require_alignment(run, [best])
+    search = "greedy" if decode.beam_size == 1 else f"beam {decode.beam_size}"
+    path = plot_beam_steps(best.alignment, best.source_tokens, best.tokens + ["</s>"], out,
+                           title=f"{search}, chosen hypothesis: {source} → {best.text} (log p {best.score:.2f})")
+    return best, path
+
+
+@torch.inference_mode()
+def plot_heads(run: Run, translation: Translation, out: Path) -> list[Path]:
+    """Per-layer, per-head maps of one translation, teacher-forced on its own output.
+
+    The model's attention_maps(source (1, S), lengths (1,), target_in (1, T)) returns
+    (cross (1, L, H, T, S), self (1, L, H, T, T)); T counts BOS + the output tokens, so row t
+    is the step that produced output token t (the last row produces </s>). Writes OUT-cross.png
+    and OUT-self.png (self only when the model returns it).
+    """
+    model = run.model
+    if not has_attention_maps(model):
+        raise RunError(f"--heads needs a model with per-layer, per-head attention (model.type transformer); "
+                       f"{run.directory} is model.type {run.config.model.type}")
+    source_ids = run.source_vocab.encode(translation.source_tokens)
+    target_ids = [BOS] + run.target_vocab.encode(translation.tokens)
+    source = torch.tensor([source_ids], device=run.device)
+    lengths = torch.tensor([len(source_ids)], device=run.device)
+    target_in = torch.tensor([target_ids], device=run.device)
+    cross, self_weights = model.attention_maps(source, lengths, target_in)
+    rows = translation.tokens + ["</s>"]
+    stem = out.with_suffix("")
+    paths = [plot_layer_heads(cross[0], translation.source_tokens, rows, stem.with_name(stem.name + "-cross.png"),
+                              title=f"cross-attention: {translation.text}")]
+    if self_weights is not None:
+        inputs = ["<s>"] + translation.tokens
+        paths.append(plot_layer_heads(self_weights[0], inputs, rows, stem.with_name(stem.name + "-self.png"),
+                                      title=f"decoder self-attention: {translation.text}"))
+    return paths

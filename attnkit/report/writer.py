@@ -1,0 +1,142 @@
+"""Write one self-contained HTML page about a run: training curves, the metric by source length,
+attention statistics and an interactive alignment viewer.
+
+Everything is inline: the figures are PNGs embedded as data: URIs, the viewer's script and style
+sit in the page (template.html, package data), and the examples travel as JSON inside a
+<script type="application/json"> block. A Content-Security-Policy meta tag forbids every other
+source, so the page works offline and cannot phone home.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import string
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ..evaluation import AttentionReport, attention_cells, attention_report, decode_config, pairs_for, source_lengths
+from ..metrics import LABELS, by_length, compute
+from ..run import Run, RunError, open_run
+from ..viz import plot_metric_by_length, plot_training_curves
+
+WEIGHT_DIGITS = 3
+
+
+@dataclass
+class Example:
+    """One decoded example for the viewer: tokens, the output's weights (T + 1, S) as lists
+    (the last row for </s>), and whether the output equals the reference."""
+
+    source: list[str]
+    output: list[str]
+    weights: list[list[float]]
+    reference: str
+    correct: bool
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _image(path: Path, alt: str) -> str:
+    return f'<img src="{_data_uri(path)}" alt="{html.escape(alt)}">'
+
+
+def read_history(run_dir: Path) -> list[dict]:
+    """The run's metrics.jsonl records (empty when there is no log); bad lines are skipped."""
+    path = run_dir / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
+
+
+def _curves_html(run: Run) -> str:
+    history = read_history(run.directory)
+    if not history:
+        return '<p class="note">No training log (metrics.jsonl) in this run directory.</p>'
+    path = plot_training_curves(history, run.directory / "plots" / "report-training.png")
+    return _image(path, "training curves")
+
+
+def _stats_html(report: AttentionReport) -> str:
+    if report.stats is None:
+        return '<p class="note">n/a: this model has no attention (model.style none).</p>'
+    rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
+                   for name, value in attention_cells(report).items())
+    return (f'<table class="stats" id="attention-stats"><tr><th>statistic</th><th>value</th></tr>{rows}</table>'
+            f'<p class="note">Teacher-forced on {report.sentences} reference sentences. Alignment accuracy: share '
+            "of tokens with a known source position whose most-attended source token is that position. AER "
+            "(Och &amp; Ney 2003) with sure = possible = the true links; predicted links: the fewest source "
+            f"tokens holding half a row's weight. Diagonal band half-width {report.stats.width:g} token(s); "
+            "monotonicity: share of consecutive output tokens whose most-attended source position does not "
+            "decrease. n/a: no true alignment in this data.</p>")
+
+
+def _examples(translations, pairs) -> list[Example]:
+    found = []
+    for found_list, pair in zip(translations, pairs, strict=True):
+        t = found_list[0]
+        if t.alignment is None:
+            return []
+        weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in t.alignment.tolist()]
+        found.append(Example(t.source_tokens, t.tokens + ["</s>"], weights, pair.target,
+                             t.text.strip() == pair.target.strip()))
+    return found
+
+
+def _json_block(examples: list[Example]) -> str:
+    """The viewer's data as JSON that cannot end its <script> block early."""
+    text = json.dumps([e.__dict__ for e in examples], ensure_ascii=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def build_page(run: Run, *, examples: int = 12, split: str = "dev") -> str:
+    """The report of an opened run (model loaded) as one HTML string."""
+    pairs = pairs_for(run, split, None)
+    if not pairs:
+        raise RunError(f"the {split} split of {run.directory} is empty: nothing to report on")
+    metric = run.config.train.metric if run.config.train.metric in LABELS else "exact_match"
+    translations = run.translate([p.source for p in pairs], decode_config(run, None))
+    hypotheses = [t[0].text for t in translations]
+    references = [p.target for p in pairs]
+    rows = by_length(source_lengths(run, pairs), hypotheses, references, metric=metric)
+    label = LABELS[metric]
+    lengths_png = plot_metric_by_length({run.directory.name: rows}, run.directory / "plots" / "report-lengths.png",
+                                        metric_name=label, xlabel="source length (tokens)")
+    overall = compute(metric, hypotheses, references).value
+    config = run.config
+    summary = (f"model.type {config.model.type}, style {config.model.style}"
+               + ("" if config.model.style == "none" else f", attention {config.model.attention.name}")
+               + f"; data: {config.data.task or config.data.train}; {label} on {split}: {overall:.2f} "
+               f"({len(pairs)} sentences)")
+    viewer = _examples(translations[:examples], pairs[:examples])
+    fields = {"title": html.escape(run.directory.name), "summary": html.escape(summary), "split": html.escape(split),
+              "metric_label": html.escape(label), "curves": _curves_html(run),
+              "lengths": _image(lengths_png, f"{label} by source length"),
+              "stats": _stats_html(attention_report(run, pairs)), "data": _json_block(viewer),
+              "no_examples": "No alignments to show: this model has no attention." if examples else
+                             "No examples requested (--examples 0)."}
+    template = resources.files("attnkit.report").joinpath("template.html").read_text(encoding="utf-8")
+    return string.Template(template).substitute(fields)
+
+
+def write_report(run_dir: Path, out: Path | None = None, *, examples: int = 12, split: str = "dev",
+                 checkpoint: str = "best") -> Path:
+    """Write RUN_DIR/report.html (or ``out``) and return its path."""
+    if examples < 0:
+        raise RunError(f"--examples must be 0 or more; got {examples}")
+    run = open_run(run_dir, checkpoint=checkpoint)
+    page = build_page(run, examples=examples, split=split)
+    path = out or run.directory / "report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
