@@ -56,8 +56,10 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
     def run(self, embedded: Tensor, state: DecoderState, memory: Memory) -> tuple[Tensor, list]:
         """Teacher forcing over embedded (B, T, E) -> features (B, T, F), per-step attention outputs."""
         features, attended = [], []
-        for t in range(embedded.shape[1]):
-            feature, state, out = self.step(embedded[:, t], state, memory)
+        # unbind, not embedded[:, t]: the backward of T slices would allocate and fill T zero
+        # (B, T, E) gradients; unbind's backward stacks the T step gradients once
+        for step_input in embedded.unbind(1):  # T x (B, E)
+            feature, state, out = self.step(step_input, state, memory)
             features.append(feature)
             attended.append(out)
         return torch.stack(features, dim=1), attended
