@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import multiprocessing
-import os
 import platform
 import statistics
-import time
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from measure import in_fresh_process, interleaved_medians, peak_extra_bytes
 from torch import nn
 
 from attnkit.attention import MultiHeadAttention, build, names
@@ -107,53 +105,14 @@ def mechanism_case(name: str, batch: int, length: int, width: int) -> tuple[Case
 
 # ---- measuring ----------------------------------------------------------------------------------
 
-def interleaved_medians(cases: dict[str, Case], repeats: int, min_sample_s: float = 0.05) -> dict[str, float]:
-    """Median seconds per call of each case; the cases take turns within every round."""
-    numbers = {}
-    for label, case in cases.items():  # warm up, and pick a call count per sample
-        start = time.perf_counter()
-        case()
-        if min_sample_s > 0:
-            start = time.perf_counter()
-            case()
-        numbers[label] = max(1, round(min_sample_s / max(time.perf_counter() - start, 1e-9)))
-    samples: dict[str, list[float]] = {label: [] for label in cases}
-    for _ in range(repeats):
-        for label, case in cases.items():
-            start = time.perf_counter()
-            for _ in range(numbers[label]):
-                case()
-            samples[label].append((time.perf_counter() - start) / numbers[label])
-    return {label: statistics.median(values) for label, values in samples.items()}
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith(field + ":"))
-    return int(line.split()[1])
-
-
-def _memory_child(builder: str, kwargs: dict, label: str, threads: int, conn) -> None:
+def _memory_child(builder: str, kwargs: dict, label: str, threads: int) -> int:
     torch.set_num_threads(threads)
-    case = globals()[builder](**kwargs)[label]
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # reset the peak resident set size to the current one
-    before = _status_kib("VmRSS")
-    case()
-    conn.send((_status_kib("VmHWM") - before) * 1024)
-    conn.close()
+    return peak_extra_bytes(globals()[builder](**kwargs)[label])
 
 
-def peak_extra_bytes(builder: str, kwargs: dict, label: str, threads: int) -> int:
+def case_peak_bytes(builder: str, kwargs: dict, label: str, threads: int) -> int:
     """Peak resident memory one call of the case adds, measured in a fresh (spawned) process."""
-    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")  # read by the child's glibc at start
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_memory_child, args=(builder, kwargs, label, threads, send))
-    child.start()
-    result = receive.recv()
-    child.join()
-    return result
+    return in_fresh_process(_memory_child, builder, kwargs, label, threads)
 
 
 # ---- the report ---------------------------------------------------------------------------------
@@ -195,7 +154,7 @@ def memory_rows(args: argparse.Namespace) -> list[str]:
     rows = ["| case | ours MiB | reference MiB | ratio ours/ref | target |", "|---|---|---|---|---|"]
     for train in (False, True):
         kwargs = {"batch": 1, "length": 4096, "width": 512, "heads": 8, "train": train}
-        ours, theirs = (statistics.median(peak_extra_bytes("multihead_cases", kwargs, label, args.threads)
+        ours, theirs = (statistics.median(case_peak_bytes("multihead_cases", kwargs, label, args.threads)
                                           for _ in range(args.memory_repeats))
                         for label in ("attnkit", "torch"))
         rows.append(f"| multihead B=1 T=S=4096 d=512 h=8, {'fwd+bwd' if train else 'inference'}, "
@@ -204,7 +163,7 @@ def memory_rows(args: argparse.Namespace) -> list[str]:
         print(rows[-1], flush=True)
     kwargs = {"batch": 32, "length": 256, "width": 128}
     tensor = 32 * 256 * 256 * 128 * 4
-    ours, theirs = (statistics.median(peak_extra_bytes("additive_grid_cases", kwargs, label, args.threads)
+    ours, theirs = (statistics.median(case_peak_bytes("additive_grid_cases", kwargs, label, args.threads)
                                       for _ in range(args.memory_repeats))
                     for label in ("attnkit", "materialised"))
     rows.append(f"| additive grid B=32 T=S=256 d=128, fwd+bwd (reference: the formula materialised; "

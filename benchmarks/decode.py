@@ -11,10 +11,9 @@ the two are timed in turn, several rounds, and the medians compared.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
+from measure import interleaved_medians
 
 from attnkit.config import ModelConfig
 from attnkit.models import build_model
@@ -54,18 +53,15 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     config = ModelConfig(type="transformer", hidden_dim=256, num_heads=4, ff_dim=1024, encoder_layers=2,
-                         decoder_layers=2, dropout=0.0, max_positions=args.tokens + 2)
+                         decoder_layers=2, dropout=0.0, max_positions=max(args.tokens, 30) + 2)
     model = build_model(config, 1000, 1000).eval()
     source = torch.randint(4, 1000, (args.batch, 30))
     lengths = torch.full((args.batch,), 30)
     assert torch.equal(cached(model, source, lengths, args.tokens), recomputed(model, source, lengths, args.tokens))
-    times: dict[str, list[float]] = {"cached": [], "recomputed": []}
-    for _ in range(args.repeats):
-        for name, fn in (("cached", cached), ("recomputed", recomputed)):
-            start = time.perf_counter()
-            fn(model, source, lengths, args.tokens)
-            times[name].append(time.perf_counter() - start)
-    cached_s, recomputed_s = (statistics.median(times[k]) for k in ("cached", "recomputed"))
+    medians = interleaved_medians({name: (lambda fn=fn: fn(model, source, lengths, args.tokens))
+                                   for name, fn in (("cached", cached), ("recomputed", recomputed))},
+                                  args.repeats, min_sample_s=0.0)
+    cached_s, recomputed_s = medians["cached"], medians["recomputed"]
     print(f"| decoding {args.tokens} tokens, batch {args.batch}, {args.threads} threads | median s |")
     print("|---|---|")
     print(f"| key/value caches (model.step) | {cached_s:.3f} |")

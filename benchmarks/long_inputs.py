@@ -13,25 +13,15 @@ runs. Naive cases above --naive-max are not run (their H * n^2 * 4-byte matrices
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
-import statistics
-import time
 
 import torch
+from measure import in_fresh_process, interleaved_medians, peak_extra_bytes
 
 MiB = 1 << 20
 
 
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _child(length: int, fused: bool, threads: int, repeats: int, conn) -> None:
+def _case(length: int, fused: bool, threads: int, repeats: int) -> tuple[int, float]:
+    """(peak extra bytes of one call, median seconds) for one encoder layer on n = length tokens."""
     from attnkit.models.transformer import EncoderLayer
 
     torch.set_num_threads(threads)
@@ -41,28 +31,13 @@ def _child(length: int, fused: bool, threads: int, repeats: int, conn) -> None:
     mask = torch.ones(1, length, dtype=torch.bool)
     with torch.inference_mode():
         layer(x[:, :8], mask[:, :8], need_weights=not fused)  # warm up kernels and allocator
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")  # reset the peak-RSS mark
-        before = _status_kib("VmRSS")
-        layer(x, mask, need_weights=not fused)
-        peak = _status_kib("VmHWM") - before
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            layer(x, mask, need_weights=not fused)
-            times.append(time.perf_counter() - start)
-    conn.send((peak * 1024, statistics.median(times)))
+        peak = peak_extra_bytes(lambda: layer(x, mask, need_weights=not fused))
+        seconds = interleaved_medians({"layer": lambda: layer(x, mask, need_weights=not fused)}, repeats, 0.0)
+    return peak, seconds["layer"]
 
 
 def measure(length: int, fused: bool, threads: int, repeats: int) -> tuple[int, float]:
-    os.environ.setdefault("MALLOC_MMAP_THRESHOLD_", "65536")  # freed buffers go back to the system
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(length, fused, threads, repeats, send))
-    child.start()
-    result = receive.recv()
-    child.join()
-    return result
+    return in_fresh_process(_case, length, fused, threads, repeats)
 
 
 def main() -> None:
