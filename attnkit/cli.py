@@ -168,6 +168,43 @@ def _decode_options(parser: argparse.ArgumentParser, n_best: bool = False) -> No
     parser.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
 
 
+def _add_compare_and_report(commands, formatter) -> None:
+    """The `compare` and `report` subcommands."""
+    p = commands.add_parser("compare", help="several runs: metric against source length (PNG, CSV, Markdown)",
+                            formatter_class=formatter,
+                            description="Evaluate several runs on the same data and draw the metric against "
+                                        "source length, one line per run, training lengths shaded; writes "
+                                        "compare-METRIC.png, compare.csv and compare.md (with alignment "
+                                        "accuracy, AER and attention statistics per run).",
+                            epilog="example:\n  attnkit compare runs/rev-none runs/rev-additive --split test,long\n"
+                                   "  attnkit compare --train configs/experiments/reverse-*.yaml "
+                                   "--run-root runs/experiments --split test,long --out docs/img")
+    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories (config files with --train)")
+    p.add_argument("--train", action="store_true", help="the arguments are configs: train each into "
+                   "RUN_ROOT/CONFIG_NAME first")
+    p.add_argument("--run-root", default="runs", help="where --train puts the runs (default: runs)")
+    p.add_argument("--split", default="test", help="split(s) of each run's task, comma-joined (test, long, "
+                   "test,long, ...)")
+    p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
+    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf"],
+                   help="the metric to draw (default: exact_match)")
+    p.add_argument("--out", help="output folder (default: runs/compare)")
+    p.add_argument("--beam", type=int, default=None, metavar="K", help="beam width (default: each run's own)")
+    p.set_defaults(func=cmd_compare)
+
+    p = commands.add_parser("report", help="one self-contained HTML page about a run", formatter_class=formatter,
+                            description="Write one HTML page (no network: everything inline) with the training "
+                                        "curves, the metric by source length, attention statistics and an "
+                                        "interactive alignment viewer over dev examples.",
+                            epilog="example:\n  attnkit report runs/demo --examples 20 --out demo.html")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--out", help="HTML path (default: RUN_DIR/report.html)")
+    p.add_argument("--examples", type=int, default=12, metavar="N", help="dev examples in the alignment viewer")
+    p.add_argument("--split", default="dev", help="split for the length chart and statistics (default: dev)")
+    p.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="attnkit", formatter_class=formatter,
@@ -226,39 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     _decode_options(p)
     p.set_defaults(func=cmd_plot)
 
-    p = commands.add_parser("compare", help="several runs: metric against source length (PNG, CSV, Markdown)",
-                            formatter_class=formatter,
-                            description="Evaluate several runs on the same data and draw the metric against "
-                                        "source length, one line per run, training lengths shaded; writes "
-                                        "compare-METRIC.png, compare.csv and compare.md (with alignment "
-                                        "accuracy, AER and attention statistics per run).",
-                            epilog="example:\n  attnkit compare runs/rev-none runs/rev-additive --split test,long\n"
-                                   "  attnkit compare --train configs/experiments/reverse-*.yaml "
-                                   "--run-root runs/experiments --split test,long --out docs/img")
-    p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories (config files with --train)")
-    p.add_argument("--train", action="store_true", help="the arguments are configs: train each into "
-                   "RUN_ROOT/CONFIG_NAME first")
-    p.add_argument("--run-root", default="runs", help="where --train puts the runs (default: runs)")
-    p.add_argument("--split", default="test", help="split(s) of each run's task, comma-joined (test, long, "
-                   "test,long, ...)")
-    p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
-    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf"],
-                   help="the metric to draw (default: exact_match)")
-    p.add_argument("--out", help="output folder (default: runs/compare)")
-    p.add_argument("--beam", type=int, default=None, metavar="K", help="beam width (default: each run's own)")
-    p.set_defaults(func=cmd_compare)
-
-    p = commands.add_parser("report", help="one self-contained HTML page about a run", formatter_class=formatter,
-                            description="Write one HTML page (no network: everything inline) with the training "
-                                        "curves, the metric by source length, attention statistics and an "
-                                        "interactive alignment viewer over dev examples.",
-                            epilog="example:\n  attnkit report runs/demo --examples 20 --out demo.html")
-    p.add_argument("run_dir", help="a run directory written by `attnkit train`")
-    p.add_argument("--out", help="HTML path (default: RUN_DIR/report.html)")
-    p.add_argument("--examples", type=int, default=12, metavar="N", help="dev examples in the alignment viewer")
-    p.add_argument("--split", default="dev", help="split for the length chart and statistics (default: dev)")
-    p.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
-    p.set_defaults(func=cmd_report)
+    _add_compare_and_report(commands, formatter)
 
     p = commands.add_parser("tasks", help="list the embedded tasks", description="List the embedded tasks.",
                             epilog="example:\n  attnkit tasks", formatter_class=formatter)
