@@ -40,10 +40,10 @@ def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Pa
     _require_alignment(run, best)
     if len(best) == 1:
         t = best[0]
-        path = plot_alignment(t.alignment, t.source_tokens, t.tokens + ["</s>"], out,
+        path = plot_alignment(t.alignment, t.source_tokens, t.alignment_labels, out,
                               title=f"{sources[0]} → {t.text}", merge_subwords=words)
     else:
-        items = [(t.alignment, t.source_tokens, t.tokens + ["</s>"]) for t in best]
+        items = [(t.alignment, t.source_tokens, t.alignment_labels) for t in best]
         path = plot_alignment_grid(items, out, titles=[f"{s} → {t.text}" for s, t in zip(sources, best, strict=True)],
                                    merge_subwords=words)
     return best, path
@@ -54,7 +54,7 @@ def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[
     best = run.translate([source], decode)[0][0]
     _require_alignment(run, [best])
     search = "greedy" if decode.beam_size == 1 else f"beam {decode.beam_size}"
-    path = plot_beam_steps(best.alignment, best.source_tokens, best.tokens + ["</s>"], out,
+    path = plot_beam_steps(best.alignment, best.source_tokens, best.alignment_labels, out,
                            title=f"{search}, chosen hypothesis: {source} → {best.text} (log p {best.score:.2f})")
     return best, path
 
@@ -63,10 +63,10 @@ def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[
 def plot_heads(run: Run, translation: Translation, out: Path) -> list[Path]:
     """Per-layer, per-head maps of one translation, teacher-forced on its own output.
 
-    The model's attention_maps(source (1, S), lengths (1,), target_in (1, T)) returns
-    (cross (1, L, H, T, S), self (1, L, H, T, T)); T counts BOS + the output tokens, so row t
-    is the step that produced output token t (the last row produces </s>). Writes OUT-cross.png
-    and OUT-self.png (self only when the model returns it).
+    The model's attention_maps(source (1, S), lengths (1,), target_in (1, T)) returns a dict with
+    "cross" (1, L, H, T, S) and "decoder_self" (1, L, H, T, T); T counts BOS + the output tokens,
+    so row t is the step that produced output token t (the last row produces </s>). Writes
+    OUT-cross.png and OUT-self.png.
     """
     model = run.model
     if not has_attention_maps(model):
@@ -77,7 +77,8 @@ def plot_heads(run: Run, translation: Translation, out: Path) -> list[Path]:
     source = torch.tensor([source_ids], device=run.device)
     lengths = torch.tensor([len(source_ids)], device=run.device)
     target_in = torch.tensor([target_ids], device=run.device)
-    cross, self_weights = model.attention_maps(source, lengths, target_in)
+    maps = model.attention_maps(source, lengths, target_in)
+    cross, self_weights = maps["cross"], maps.get("decoder_self")
     rows = translation.tokens + ["</s>"]
     stem = out.with_suffix("")
     paths = [plot_layer_heads(cross[0], translation.source_tokens, rows, stem.with_name(stem.name + "-cross.png"),

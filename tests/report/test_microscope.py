@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from attnkit.cli import main
+from attnkit.config import ModelConfig
 from attnkit.microscope import has_attention_maps, plot_heads
+from attnkit.models import build_model
 from attnkit.run import Translation, open_run
 from attnkit.viz import plot_layer_heads
 
@@ -59,7 +61,8 @@ class MapsModel(torch.nn.Module):
         batch, sources, steps = source.shape[0], source.shape[1], target_in.shape[1]
         cross = torch.full((batch, self.layers, self.heads, steps, sources), 1 / sources)
         causal = torch.tril(torch.ones(steps, steps))
-        return cross, (causal / causal.sum(-1, keepdim=True)).expand(batch, self.layers, self.heads, steps, steps)
+        own = (causal / causal.sum(-1, keepdim=True)).expand(batch, self.layers, self.heads, steps, steps)
+        return {"cross": cross, "decoder_self": own}
 
 
 def test_attention_maps_is_asked_of_the_class():
@@ -75,4 +78,15 @@ def test_plot_heads_writes_cross_and_self_maps(report_runs, tmp_path):
     translation = Translation("c b a", ["c", "b", "a"], ["a", "b", "c"], 0.0, None)
     paths = plot_heads(run, translation, tmp_path / "t.png")
     assert [p.name for p in paths] == ["t-cross.png", "t-self.png"]
+    assert all(p.read_bytes()[:8] == PNG for p in paths)
+
+
+def test_plot_heads_with_a_real_transformer(report_runs, tmp_path):
+    run = open_run(report_runs["attention"])
+    torch.manual_seed(0)
+    config = ModelConfig(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, dropout=0.0)
+    run.model = build_model(config, len(run.source_vocab), len(run.target_vocab)).eval()
+    translation = Translation("c b a", ["c", "b", "a"], ["a", "b", "c"], 0.0, None)
+    paths = plot_heads(run, translation, tmp_path / "real.png")
+    assert [p.name for p in paths] == ["real-cross.png", "real-self.png"]
     assert all(p.read_bytes()[:8] == PNG for p in paths)
