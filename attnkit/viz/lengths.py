@@ -45,7 +45,7 @@ def plot_metric_by_length(curves: Mapping[str, Points], path: str | os.PathLike[
     lines = {name: _points(name, points) for name, points in curves.items()}
     values = [y for pairs in lines.values() for _, y in pairs]
     with drawing():
-        figure = new_figure(7.0, 4.5)
+        figure = new_figure(9.0, 4.5)
         axes = figure.add_subplot()
         if train_range is not None:
             low, high = train_range
@@ -60,7 +60,7 @@ def plot_metric_by_length(curves: Mapping[str, Points], path: str | os.PathLike[
         axes.set_xlabel(xlabel)
         axes.set_ylabel(metric_name)
         axes.grid(True, alpha=0.3)
-        axes.legend(loc="best", fontsize=9)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)  # beside the plot, over no curve
         if title:
             axes.set_title(title)
         return save(figure, path)
