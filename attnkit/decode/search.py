@@ -50,30 +50,35 @@ def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: f
 
 @torch.inference_mode()
 def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> list[list[Hypothesis]]:
-    """The argmax path. source (B, S), lengths (B,) -> one hypothesis per source."""
+    """The argmax path. source (B, S), lengths (B,) -> one hypothesis per source.
+    A source leaves the batch once it has produced EOS, so later steps compute only the rows
+    still decoding (its remaining outputs are padding, as if it had stayed)."""
     memory = model.encode(source, lengths)
     state = model.start(memory)
     batch = source.shape[0]
     tokens = source.new_full((batch, max_len), PAD)  # (B, T)
     weights = None
     scores = source.new_zeros(batch, dtype=torch.float)
-    done = torch.zeros(batch, dtype=torch.bool, device=source.device)
-    previous = source.new_full((batch,), BOS)
+    active = torch.arange(batch, device=source.device)  # (B',) the sources still decoding
+    previous = source.new_full((batch,), BOS)  # (B',)
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out.logits)  # (B, V)
-        best, previous = log_probs.max(dim=-1)
-        previous = previous.masked_fill(done, PAD)
-        scores += best.masked_fill(done, 0.0)
-        tokens[:, t] = previous
+        log_probs = _next_token_log_probs(out.logits)  # (B', V)
+        best, previous = log_probs.max(dim=-1)  # (B',)
+        scores.index_add_(0, active, best)
+        tokens[active, t] = previous
         if out.weights is not None:
             if weights is None:
                 weights = source.new_zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float)
-            weights[:, t] = out.weights.float()
+            weights[active, t] = out.weights.float()
         state = out.state
-        done |= previous == EOS
-        if done.all():
-            break
+        finished = previous == EOS  # (B',)
+        if finished.any():
+            keep = (~finished).nonzero().squeeze(1)  # (B'',) positions among the active rows
+            if keep.numel() == 0:
+                break
+            active, previous = active[keep], previous[keep]
+            state, memory = state.index_select(keep), memory.index_select(keep)
     return [[_hypothesis(tokens[b], None if weights is None else weights[b], scores[b].item(), 1.0,
                          int(lengths[b]))] for b in range(batch)]
 
@@ -83,45 +88,60 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
                 length_penalty: float = 1.0, n_best: int = 1) -> list[list[Hypothesis]]:
     """Batched beam search. source (B, S), lengths (B,) -> n_best hypotheses per source,
     best first by score / length**length_penalty. A finished beam stays in place (it can only
-    extend with padding at no cost) so beam 1 is exactly greedy search."""
+    extend with padding at no cost) so beam 1 is exactly greedy search. A source whose K beams
+    have all finished leaves the batch: later steps compute only the sources still decoding,
+    and its remaining history is padding with back-pointers to itself, as if it had stayed."""
     batch, k = source.shape[0], beam_size
+    device = source.device
     memory = model.encode(source, lengths)
-    rows = torch.arange(batch, device=source.device).repeat_interleave(k)  # (B*K,)
-    memory = memory.index_select(rows)
+    memory = memory.index_select(torch.arange(batch, device=device).repeat_interleave(k))  # B*K rows
     state = model.start(memory)
-    scores = source.new_zeros((batch, k), dtype=torch.float)
+    scores = source.new_zeros((batch, k), dtype=torch.float)  # (B', K) of the sources still decoding
     scores[:, 1:] = float("-inf")  # all beams start identical: keep one alive
-    done = torch.zeros(batch * k, dtype=torch.bool, device=source.device)
-    previous = source.new_full((batch * k,), BOS)
+    final_scores = scores.clone()  # (B, K)
+    done = torch.zeros(batch * k, dtype=torch.bool, device=device)  # (B'*K,)
+    previous = source.new_full((batch * k,), BOS)  # (B'*K,)
     tokens = source.new_full((max_len, batch * k), PAD)  # per step, in beam order of that step
-    parents = source.new_zeros((max_len, batch * k))
+    parents = torch.arange(batch * k, device=device).repeat(max_len, 1)  # (T, B*K); a finished row: itself
     weights = None
-    offsets = (torch.arange(batch, device=source.device) * k)[:, None]  # (B, 1)
+    offsets = (torch.arange(batch, device=device) * k)[:, None]  # (B, 1)
+    active = torch.arange(batch, device=device)  # (B',) sources still decoding
+    rows = torch.arange(batch * k, device=device)  # (B'*K,) their rows in the (B*K) history
+    within = torch.arange(k, device=device)  # (K,)
     steps = 0
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out.logits)  # (B*K, V)
-        vocab = log_probs.shape[-1]
-        # a finished beam may only continue with PAD, at no cost
-        frozen = torch.full_like(log_probs, float("-inf"))
-        frozen[:, PAD] = 0.0
-        log_probs = torch.where(done[:, None], frozen, log_probs)
-        candidates = (scores.view(-1, 1) + log_probs).view(batch, k * vocab)  # (B, K*V)
-        scores, flat = candidates.topk(k, dim=-1)  # (B, K)
-        origin = (flat // vocab + offsets).view(-1)  # (B*K,) rows of the previous step
-        previous = (flat % vocab).view(-1)  # (B*K,)
-        tokens[t], parents[t] = previous, origin
+        log_probs = _next_token_log_probs(out.logits)  # (B'*K, V), PAD column at -inf
+        vocab, live = log_probs.shape[-1], active.shape[0]
+        # a finished beam may only continue with PAD, at no cost (in place: no (B*K, V) temporaries)
+        log_probs.masked_fill_(done[:, None], float("-inf"))
+        log_probs[:, PAD] = torch.where(done, 0.0, float("-inf"))
+        candidates = log_probs.add_(scores.view(-1, 1)).view(live, k * vocab)  # (B', K*V)
+        scores, flat = candidates.topk(k, dim=-1)  # (B', K)
+        origin = (flat // vocab + offsets[:live]).view(-1)  # (B'*K,) rows of the previous step
+        previous = (flat % vocab).view(-1)  # (B'*K,)
+        tokens[t, rows], parents[t, rows] = previous, rows[origin]
         if out.weights is not None:
             if weights is None:
                 weights = source.new_zeros((max_len, batch * k, out.weights.shape[-1]), dtype=torch.float)
-            weights[t] = out.weights.float()  # weights of the step's *input* rows
+            weights[t, rows] = out.weights.float()  # weights of the step's *input* rows
         done = done.index_select(0, origin) | (previous == EOS) | (previous == PAD)
-        state = out.state.index_select(origin)
         steps = t + 1
-        if done.all():
+        finished = done.view(live, k).all(dim=-1)  # (B',)
+        if not finished.any():
+            state = out.state.index_select(origin)
+            continue
+        final_scores[active] = scores
+        keep = (~finished).nonzero().squeeze(1)  # (B'',) among the active sources
+        if keep.numel() == 0:
             break
+        kept = (keep[:, None] * k + within).view(-1)  # (B''*K,) among the active rows
+        active, rows, scores = active[keep], rows[kept], scores[keep]
+        done, previous = done[kept], previous[kept]
+        state, memory = out.state.index_select(origin[kept]), memory.index_select(kept)
+    final_scores[active] = scores
     return _backtrack(tokens[:steps], parents[:steps], None if weights is None else weights[:steps],
-                      scores, lengths, k, length_penalty, n_best)
+                      final_scores, lengths, k, length_penalty, n_best)
 
 
 def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, lengths: Tensor,
