@@ -1,5 +1,8 @@
-"""Slow (CI runs it): the demo's configuration learns the dates task to its accuracy target
-within the demo's CPU budget. One training run."""
+"""Slow (CI runs it): the demo's configuration learns the dates task to its accuracy target.
+
+One training run, bounded by updates rather than minutes so that the outcome does not depend on
+how busy the machine is: the demo stops at a 100% dev score, which it reaches after about 450
+updates (about 80 s on 2 idle cores; README and the closing notes give the measured times)."""
 
 from __future__ import annotations
 
@@ -11,14 +14,14 @@ from attnkit.demo import DEMO_CONFIG
 from attnkit.metrics import exact_match
 from attnkit.run import load_splits, open_run, train
 
-MINUTES = 3.0
+MAX_STEPS = 1500
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_demo_configuration_reaches_99_percent_on_dates(tmp_path):
     threads = torch.get_num_threads()
-    train_options = {**DEMO_CONFIG["train"], "max_minutes": MINUTES, "threads": 2, "progress": False}
+    train_options = {**DEMO_CONFIG["train"], "max_minutes": None, "max_steps": MAX_STEPS, "progress": False}
     config = config_from_dict({**DEMO_CONFIG, "train": train_options}, "demo")
     assert config.data.task == "dates"
     try:
