@@ -36,6 +36,12 @@ def _next_token_log_probs(logits: Tensor) -> Tensor:
     return log_probs
 
 
+# Finished sources leave the batch once at least 1/SHRINK of it has finished: shrinking copies the
+# encoder memory and decoder state, so doing it for every single finished source costs more than
+# the rows it saves.
+SHRINK = 4
+
+
 def max_output_length(lengths: Tensor, ratio: float, extra: int) -> int:
     return int(lengths.max().item() * ratio) + extra
 
@@ -51,33 +57,36 @@ def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: f
 @torch.inference_mode()
 def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> list[list[Hypothesis]]:
     """The argmax path. source (B, S), lengths (B,) -> one hypothesis per source.
-    A source leaves the batch once it has produced EOS, so later steps compute only the rows
-    still decoding (its remaining outputs are padding, as if it had stayed)."""
+    A finished source continues with padding at no cost; once a quarter of the batch has
+    finished, the finished sources leave it, so later steps compute only the rows still decoding."""
     memory = model.encode(source, lengths)
     state = model.start(memory)
     batch = source.shape[0]
     tokens = source.new_full((batch, max_len), PAD)  # (B, T)
     weights = None
     scores = source.new_zeros(batch, dtype=torch.float)
-    active = torch.arange(batch, device=source.device)  # (B',) the sources still decoding
+    active = torch.arange(batch, device=source.device)  # (B',) the sources still in the batch
+    done = torch.zeros(batch, dtype=torch.bool, device=source.device)  # (B',)
     previous = source.new_full((batch,), BOS)  # (B',)
     for t in range(max_len):
         out = model.step(previous, state, memory)
         log_probs = _next_token_log_probs(out.logits)  # (B', V)
         best, previous = log_probs.max(dim=-1)  # (B',)
-        scores.index_add_(0, active, best)
+        previous = previous.masked_fill(done, PAD)
+        scores.index_add_(0, active, best.masked_fill(done, 0.0))
         tokens[active, t] = previous
         if out.weights is not None:
             if weights is None:
                 weights = source.new_zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float)
             weights[active, t] = out.weights.float()
         state = out.state
-        finished = previous == EOS  # (B',)
-        if finished.any():
-            keep = (~finished).nonzero().squeeze(1)  # (B'',) positions among the active rows
-            if keep.numel() == 0:
-                break
-            active, previous = active[keep], previous[keep]
+        done |= previous == EOS
+        finished, live = int(done.sum()), active.shape[0]
+        if finished == live:
+            break
+        if finished * SHRINK >= live:
+            keep = (~done).nonzero().squeeze(1)  # (B'',) positions among the rows in the batch
+            active, previous, done = active[keep], previous[keep], done[keep]
             state, memory = state.index_select(keep), memory.index_select(keep)
     return [[_hypothesis(tokens[b], None if weights is None else weights[b], scores[b].item(), 1.0,
                          int(lengths[b]))] for b in range(batch)]
@@ -88,9 +97,10 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
                 length_penalty: float = 1.0, n_best: int = 1) -> list[list[Hypothesis]]:
     """Batched beam search. source (B, S), lengths (B,) -> n_best hypotheses per source,
     best first by score / length**length_penalty. A finished beam stays in place (it can only
-    extend with padding at no cost) so beam 1 is exactly greedy search. A source whose K beams
-    have all finished leaves the batch: later steps compute only the sources still decoding,
-    and its remaining history is padding with back-pointers to itself, as if it had stayed."""
+    extend with padding at no cost) so beam 1 is exactly greedy search. Sources whose K beams
+    have all finished leave the batch (once a quarter of it has): later steps compute only the
+    sources still decoding, and a departed source's remaining history is padding with
+    back-pointers to itself, as if it had stayed."""
     batch, k = source.shape[0], beam_size
     device = source.device
     memory = model.encode(source, lengths)
@@ -128,7 +138,8 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
         done = done.index_select(0, origin) | (previous == EOS) | (previous == PAD)
         steps = t + 1
         finished = done.view(live, k).all(dim=-1)  # (B',)
-        if not finished.any():
+        count = int(finished.sum())
+        if count == 0 or (count < live and count * SHRINK < live):
             state = out.state.index_select(origin)
             continue
         final_scores[active] = scores
