@@ -216,7 +216,9 @@ def run_opennmt(model, data_name, data, run, steps, threads, minutes) -> dict:
     result = {"train": timed([str(bin_ / "onmt_train"), "-config", str(config)], threads, run / "train.log")}
     text = (run / "train.log").read_text()
     rates = [float(x) for x in re.findall(r"[\d.]+/\s*([\d.]+) tok/s", text)]
-    result["train"].update(tok_s=round(steady_mean(rates), 1), steps=steps)
+    batch_tokens = [float(x) for x in re.findall(r"bsz:\s*[\d.]+/\s*([\d.]+)/", text)]
+    result["train"].update(tok_s=round(steady_mean(rates), 1), steps=steps,
+                           tokens_per_step=round(sum(batch_tokens) / max(len(batch_tokens), 1), 1))
     checkpoint = run / f"model_step_{steps}.pt"
     for beam in (1, 5):
         out = run / f"dev.beam{beam}.txt"
@@ -242,7 +244,7 @@ def budget_steps(toolkit: str, model: str, data_name: str, threads: int, minutes
     for r in reversed(load_results()):
         if (r["toolkit"], r["model"], r["data"], r["threads"], r["tag"]) == (toolkit, model, data_name, threads,
                                                                            "steps"):
-            tokens_per_step = r["tokens_per_step"]
+            tokens_per_step = r["train"].get("tokens_per_step") or r["tokens_per_step"]  # OpenNMT logs its own
             return max(1, int(minutes * 60 * r["train"]["tok_s"] / tokens_per_step))
     sys.exit(f"no fixed-steps result for {toolkit} {model} {data_name} threads={threads}: run --steps first")
 

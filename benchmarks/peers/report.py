@@ -1,0 +1,77 @@
+"""Markdown tables of benchmarks/peers/work/results/*.json, with attnkit/peer ratios from the same run.
+
+    .venv/bin/python benchmarks/peers/report.py [--tag steps|budget]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "work" / "results"
+PEERS = ("joeynmt", "opennmt")
+
+
+def sent_s(part: dict) -> float:
+    return 1000 / part["decode_s"]  # the dev set: 1000 sentences
+
+
+def quality(part: dict) -> str:
+    if "exact_match" in part:
+        return f"{part['exact_match']:.1f}"
+    return f"{part['bleu']:.2f} / {part['chrf']:.1f}"
+
+
+def ratio(mine: float, theirs: float) -> str:
+    return f"{mine / theirs:.2f}x" if theirs else "n/a"
+
+
+def table(group: list[dict]) -> list[str]:
+    by = {r["toolkit"]: r for r in group}
+    mine = by.get("attnkit")
+    metric = "exact match %" if group[0]["data"] == "reverse" else "BLEU / chrF"
+    lines = [f"| toolkit | updates | train tgt tok/s | train peak RSS MB | greedy sent/s | beam-5 sent/s | "
+             f"dev {metric} greedy | dev {metric} beam 5 | decode peak RSS MB (beam 5) | load avg (before) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name in ("attnkit", *PEERS):
+        r = by.get(name)
+        if r is None:
+            continue
+        t, g, b = r["train"], r["beam1"], r["beam5"]
+        lines.append(f"| {name} | {t['steps']} | {t['tok_s']:,.0f} | {t['peak_rss_mb']:,.0f} | {sent_s(g):,.0f} | "
+                     f"{sent_s(b):,.0f} | {quality(g)} | {quality(b)} | {b['peak_rss_mb']:,.0f} | "
+                     f"{', '.join(str(x) for x in r['load_before'])} |")
+    if mine:
+        for name in PEERS:
+            r = by.get(name)
+            if r is None:
+                continue
+            t, g, b = r["train"], r["beam1"], r["beam5"]
+            greedy, beam = ratio(sent_s(mine["beam1"]), sent_s(g)), ratio(sent_s(mine["beam5"]), sent_s(b))
+            lines.append(f"| **attnkit/{name}** | | **{ratio(mine['train']['tok_s'], t['tok_s'])}** | "
+                         f"{ratio(mine['train']['peak_rss_mb'], t['peak_rss_mb'])} | **{greedy}** | **{beam}** "
+                         f"| | | {ratio(mine['beam5']['peak_rss_mb'], b['peak_rss_mb'])} | |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tag", default=None)
+    args = parser.parse_args()
+    groups = defaultdict(list)
+    for path in sorted(RESULTS.glob("*.json")):
+        r = json.loads(path.read_text())
+        if args.tag and r["tag"] != args.tag:
+            continue
+        groups[(r["tag"], r["data"], r["model"], r["threads"], r["round"])].append(r)
+    for (tag, data, model, threads, round_), group in sorted(groups.items()):
+        when = min(r["date"] for r in group)
+        budget = f", budget {group[0]['minutes']} min of training" if tag == "budget" else ""
+        print(f"\n#### {data} / {model} / {threads} thread(s) / {tag}{budget} (round {round_}, {when})\n")
+        print("\n".join(table(group)))
+
+
+if __name__ == "__main__":
+    main()
