@@ -153,7 +153,9 @@ def cmd_config(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    return run_demo(Path(args.run_dir), minutes=args.minutes)
+    if args.threads < 1:
+        raise CommandError(f"--threads must be at least 1; got {args.threads}")
+    return run_demo(Path(args.run_dir), minutes=args.minutes, threads=args.threads)
 
 
 # ---- the parser ------------------------------------------------------------------------------
@@ -285,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                             epilog="example:\n  attnkit demo --run-dir runs/demo")
     p.add_argument("--run-dir", default="runs/demo", help="where the demo's run goes (replaced each time)")
     p.add_argument("--minutes", type=float, default=2.5, help="training time budget in minutes")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for this small model "
+                                                          "on a shared machine)")
     p.set_defaults(func=cmd_demo)
     return parser
 
