@@ -29,15 +29,22 @@ _MAX_SIDE = 24.0  # inches: the cap on either side of one heatmap (2400 px at 10
 
 # ---- inputs ----------------------------------------------------------------------------------
 
-def as_matrix(weights: Any) -> np.ndarray:
-    """weights (T, S) as a float64 numpy array; tensors are detached and moved to the CPU."""
-    if hasattr(weights, "detach"):  # a torch tensor, on any device, with or without grad
-        weights = weights.detach().cpu().float().numpy()
-    matrix = np.asarray(weights, dtype=np.float64)
-    if matrix.ndim != 2:
-        raise ValueError(f"attention weights must be a 2-D (T, S) matrix, got shape {matrix.shape}; "
+def as_array(values: Any, shape: str) -> np.ndarray:
+    """values as a float64 numpy array with as many dimensions as ``shape`` names (e.g. "(T, S)");
+    tensors are detached and moved to the CPU."""
+    if hasattr(values, "detach"):  # a torch tensor, on any device, with or without grad
+        values = values.detach().cpu().float().numpy()
+    array = np.asarray(values, dtype=np.float64)
+    dims = shape.count(",") + 1
+    if array.ndim != dims:
+        raise ValueError(f"attention weights must be a {dims}-D {shape} array, got shape {array.shape}; "
                          "for a batch, pass one example's weights (weights[i])")
-    return matrix
+    return array
+
+
+def as_matrix(weights: Any) -> np.ndarray:
+    """weights (T, S) as a float64 numpy array."""
+    return as_array(weights, "(T, S)")
 
 
 def _checked(weights: Any, source_tokens: Sequence[str], target_tokens: Sequence[str],

@@ -15,27 +15,16 @@ from typing import Any
 import numpy as np
 
 from ._figure import drawing, new_figure, save
-from .alignment import _cell_size, _fontsize, _panel_inches, draw_heatmap
+from .alignment import _cell_size, _fontsize, _panel_inches, as_array, draw_heatmap
 
 MAX_SIDE = 48.0  # inches: the cap on the whole figure
-
-
-def _as_maps(maps: Any) -> np.ndarray:
-    """maps as a float64 (L, H, T, S) array (torch tensors detached and moved to the CPU)."""
-    if hasattr(maps, "detach"):
-        maps = maps.detach().cpu().float().numpy()
-    array = np.asarray(maps, dtype=np.float64)
-    if array.ndim != 4:
-        raise ValueError(f"layer/head maps must be 4-D (L layers, H heads, T, S); got shape {array.shape}; "
-                         "for a batch pass one example's maps (maps[i])")
-    return array
 
 
 def plot_layer_heads(maps: Any, source_tokens: Sequence[str], target_tokens: Sequence[str],
                      path: str | os.PathLike[str], *, title: str | None = None, cmap: str = "gray") -> Path:
     """Save an L x H grid of heatmaps to path: row l, column h is layer l's head h, (T, S) with
     T = len(target_tokens), S = len(source_tokens). Returns the path written."""
-    array = _as_maps(maps)
+    array = as_array(maps, "(L layers, H heads, T, S)")
     layers, heads, rows, columns = array.shape
     if (rows, columns) != (len(target_tokens), len(source_tokens)):
         raise ValueError(f"maps are (T, S) = {(rows, columns)} per head but there are {len(target_tokens)} "

@@ -27,13 +27,6 @@ IDS = ["-".join(s[:3]) for s in STYLES]
 MAX_LEN = 12
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def make_model(style: str, cell: str, name: str, options: dict, seed: int = 0,
                eos_bias: float = 0.8) -> torch.nn.Module:

@@ -27,14 +27,6 @@ STEPS, LR = 80, 0.03
 THRESHOLD = 0.05
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run fastest on one thread (and do not fight parallel test workers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 CASES = ([("none", cell, "additive", {}) for cell in ("gru", "lstm")]
          + [(style, "gru", name, opts) for style in ("bahdanau", "luong") for name, opts in MECHANISMS]
          + [("bahdanau", "lstm", "additive", {}), ("luong", "lstm", "general", {}), ("luong", "lstm", "dot", {})])
