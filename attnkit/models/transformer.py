@@ -90,6 +90,19 @@ class EncoderLayer(nn.Module):
         return self.ff_block.residual(x, self.ff(self.ff_block.inputs(x))), out.weights
 
 
+def _grow(cache: KeyCache | None, new: KeyCache) -> KeyCache:
+    """The self-attention cache with the new position(s) appended (as MultiHeadAttention.extend),
+    except that the raw keys are kept zero-width, (B, S, 0): attention reads only their shape, and
+    concatenating and beam-reordering a (B, S, D) copy of them at every step cost a third of the
+    cache traffic of a decoding step."""
+    new = KeyCache(keys=new.keys[..., :0], values=new.values, projected=new.projected)
+    if cache is None:
+        return new
+    return KeyCache(keys=torch.cat([cache.keys, new.keys], dim=1),  # (B, S+L, 0)
+                    values=torch.cat([cache.values, new.values], dim=2),  # (B, H, S+L, Dh)
+                    projected=torch.cat([cache.projected, new.projected], dim=2))  # (B, H, S+L, Dh)
+
+
 class DecoderLayer(nn.Module):
     def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
         super().__init__()
@@ -107,7 +120,7 @@ class DecoderLayer(nn.Module):
         attn_block, cross_block, ff_block = self.blocks
         h = attn_block.inputs(x)
         if incremental:
-            cache = self.self_attn.extend(cache, h)
+            cache = _grow(cache, self.self_attn.precompute(h))  # projects the new position(s) only
             own = self.self_attn(h, cache, need_weights=need_weights, average_weights=False)
         else:
             own = self.self_attn(h, h, need_weights=need_weights, average_weights=False)
