@@ -211,3 +211,12 @@ def test_multihead_with_identity_projections_splits_features_into_heads() -> Non
     _close(out.weights, [[[p, 1 - p], [0.5, 0.5]]])
     _close(attn(query, keys).weights, [[(p + 0.5) / 2, (1 - p + 0.5) / 2]])
     _close(out.context, [[p, 0.0, 0.5, 0.0]])
+
+
+def test_cache_blocked_additive_scores_equal_the_one_block_formula() -> None:
+    from attnkit.attention.additive import additive_scores, cache_blocked_additive_scores
+
+    query_proj, key_proj, v = torch.randn(5, 3, 4), torch.randn(5, 7, 4), torch.randn(4)
+    expected = additive_scores(query_proj, key_proj, v)
+    for block in (1, 28, 29, 84, 10_000):  # one query, one batch row, several rows, everything
+        torch.testing.assert_close(cache_blocked_additive_scores(query_proj, key_proj, v, block), expected)
