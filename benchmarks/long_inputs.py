@@ -5,9 +5,10 @@
 The layer (d_model 256, 4 heads, ff 1024, batch 1, inference) runs once with
 ``need_weights=False`` (torch's fused scaled_dot_product_attention: memory O(n)) and once with
 weights requested (the plain path, which materialises the (H, n, n) score and weight matrices).
-Each case runs in a fresh process: the kernel's peak-RSS mark is reset, the case runs once, and
-the peak resident memory above the starting point is reported, with the median time of a few
-runs. Naive cases above --naive-max are not run (their H * n^2 * 4-byte matrices alone are given).
+Each case runs in a fresh process: on the CPU the kernel's peak-RSS mark is reset, the case runs
+once, and the peak resident memory above the starting point is reported (on a GPU: the peak of
+allocated memory), with the median time of a few runs. Naive cases above --naive-max are not
+run (their H * n^2 * 4-byte matrices alone are given).
 """
 
 from __future__ import annotations
@@ -21,18 +22,32 @@ MiB = 1 << 20
 
 
 def _case(length: int, fused: bool, threads: int, repeats: int) -> tuple[int, float]:
-    """(peak extra bytes of one call, median seconds) for one encoder layer on n = length tokens."""
+    """(peak extra bytes of one call, median seconds) for one encoder layer on n = length tokens,
+    on the GPU when there is one (peak allocated memory) or else the CPU (peak resident memory)."""
     from attnkit.models.transformer import EncoderLayer
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    layer = EncoderLayer(256, 4, 1024, 0.0, True).eval()
-    x = torch.randn(1, length, 256)
-    mask = torch.ones(1, length, dtype=torch.bool)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    layer = EncoderLayer(256, 4, 1024, 0.0, True).eval().to(device)
+    x = torch.randn(1, length, 256, device=device)
+    mask = torch.ones(1, length, dtype=torch.bool, device=device)
+
+    def call() -> None:
+        layer(x, mask, need_weights=not fused)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
     with torch.inference_mode():
         layer(x[:, :8], mask[:, :8], need_weights=not fused)  # warm up kernels and allocator
-        peak = peak_extra_bytes(lambda: layer(x, mask, need_weights=not fused))
-        seconds = interleaved_medians({"layer": lambda: layer(x, mask, need_weights=not fused)}, repeats, 0.0)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+            before = torch.cuda.memory_allocated()
+            call()
+            peak = torch.cuda.max_memory_allocated() - before
+        else:
+            peak = peak_extra_bytes(call)
+        seconds = interleaved_medians({"layer": call}, repeats, 0.0)
     return peak, seconds["layer"]
 
 
