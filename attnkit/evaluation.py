@@ -76,7 +76,7 @@ def forced_weights(run: Run, pairs: Sequence[Pair], batch_size: int = 64) -> lis
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
         batch = collate([encoded[i] for i in chunk], chunk).to(run.device)
-        weights = model(batch.source, batch.source_lengths, batch.target_in).weights  # (B, T, S) or None
+        weights = model(batch.source, batch.source_lengths, batch.target_in, need_weights=True).weights  # (B, T, S)
         if weights is None:
             return None
         weights = weights.float().cpu().numpy()

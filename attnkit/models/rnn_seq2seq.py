@@ -23,7 +23,7 @@ class RNNSeq2Seq(nn.Module):
     encode(source (B, S), lengths (B,)) -> Memory (the attention's key side precomputed once)
     start(memory) -> DecoderState
     step(tokens (B,), state, memory) -> StepOutput(logits (B, V), state, weights (B, S))
-    forward(source, lengths, target_in (B, T)) -> SequenceOutput(logits (B, T, V), weights (B, T, S))
+    forward(source, lengths, target_in (B, T), need_weights) -> SequenceOutput(logits (B, T, V), weights (B, T, S))
     """
 
     def __init__(self, source_vocab: int, target_vocab: int, config: ModelConfig) -> None:
@@ -64,7 +64,9 @@ class RNNSeq2Seq(nn.Module):
             return StepOutput(logits, state)
         return StepOutput(logits, state, out.weights, out.log_prob, out.entropy)
 
-    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> SequenceOutput:
+    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor, need_weights: bool = True) -> SequenceOutput:
+        """Teacher forcing; the weights (B, T, S) come with it whatever ``need_weights`` says (the
+        recurrence computes them anyway)."""
         memory = self.encode(source, lengths)
         embedded = self.decoder.dropout(self.embedding(target_in))  # (B, T, E)
         features, attended = self.decoder.run(embedded, self.start(memory), memory)  # (B, T, F)

@@ -138,7 +138,7 @@ class TransformerSeq2Seq(nn.Module):
     encode(source (B, S), lengths (B,)) -> Memory (cross-attention keys precomputed per layer)
     start(memory) -> TransformerState; step(tokens (B,), state, memory) -> StepOutput
     (logits (B, V), weights (B, S): the last layer's cross-attention averaged over heads)
-    forward(source, lengths, target_in (B, T)) -> SequenceOutput(logits (B, T, V)) (fused kernels)
+    forward(source, lengths, target_in (B, T), need_weights=False) -> SequenceOutput(logits (B, T, V)[, weights])
     attention_maps(source, lengths, target_in) -> per-layer, per-head weights for plots
     """
 
@@ -198,9 +198,11 @@ class TransformerSeq2Seq(nn.Module):
             cross_maps.append(cross)
         return self.output(self.decoder_norm(x)), own_maps, cross_maps
 
-    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> SequenceOutput:
-        logits, _, _ = self.decode_full(target_in, self.encode(source, lengths))
-        return SequenceOutput(logits)
+    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor, need_weights: bool = False) -> SequenceOutput:
+        """Teacher forcing. With ``need_weights`` the weights are the last layer's cross-attention
+        averaged over heads (B, T, S), as in decoding; without, every attention runs fused."""
+        logits, _, cross = self.decode_full(target_in, self.encode(source, lengths), need_weights=need_weights)
+        return SequenceOutput(logits, cross[-1].mean(dim=1) if need_weights else None)
 
     @torch.no_grad()
     def attention_maps(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> dict[str, Tensor]:

@@ -143,3 +143,12 @@ def test_a_sequence_longer_than_max_positions_is_a_clear_error():
     source, lengths, target_in = batch()
     with pytest.raises(ValueError, match="max_positions"):
         model(source, lengths, target_in)
+
+
+def test_teacher_forced_weights_on_request_match_the_maps_and_decoding():
+    model = tiny()
+    source, lengths, target_in = batch()
+    assert model(source, lengths, target_in).weights is None  # training: every attention fused
+    weights = model(source, lengths, target_in, need_weights=True).weights
+    maps = model.attention_maps(source, lengths, target_in)
+    assert torch.allclose(weights, maps["cross"][:, -1].mean(1), atol=1e-6)
