@@ -245,7 +245,8 @@ def budget_steps(toolkit: str, model: str, data_name: str, threads: int, minutes
         if (r["toolkit"], r["model"], r["data"], r["threads"], r["tag"]) == (toolkit, model, data_name, threads,
                                                                            "steps"):
             tokens_per_step = r["train"].get("tokens_per_step") or r["tokens_per_step"]  # OpenNMT logs its own
-            return max(1, int(minutes * 60 * r["train"]["tok_s"] / tokens_per_step))
+            steps = minutes * 60 * r["train"]["tok_s"] / tokens_per_step
+            return max(20, 20 * round(steps / 20))  # JoeyNMT wants a multiple of its logging_freq (20)
     sys.exit(f"no fixed-steps result for {toolkit} {model} {data_name} threads={threads}: run --steps first")
 
 
