@@ -21,7 +21,8 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
     """Shared parts: an n-layer GRU/LSTM fed one step at a time, and the bridge
     s_0 = tanh(W_b final) that starts every layer from the encoder's summary.
 
-    Subclasses define ``input_dim`` / ``feature_dim`` and ``step``.
+    Subclasses define ``feature_dim``, ``deep_output`` (whether the features still need a
+    tanh layer before the vocabulary projection) and ``step``.
     """
 
     def __init__(self, embedding_dim: int, hidden_dim: int, input_dim: int, *, layers: int,
@@ -85,6 +86,7 @@ class FixedVectorDecoder(RecurrentDecoder):
         super().__init__(embedding_dim, hidden_dim, embedding_dim + hidden_dim, layers=layers, cell=cell,
                          dropout=dropout)
         self.feature_dim = 2 * hidden_dim + embedding_dim
+        self.deep_output = True
 
     def step(self, embedded: Tensor, state: DecoderState, memory: Memory):
         inputs = torch.cat([embedded, memory.final], dim=-1)[:, None]  # (B, 1, E+H)
@@ -111,6 +113,7 @@ class BahdanauDecoder(RecurrentDecoder):
                          dropout=dropout)
         self.attention = attention
         self.feature_dim = 2 * hidden_dim + embedding_dim
+        self.deep_output = True
 
     def step(self, embedded: Tensor, state: DecoderState, memory: Memory):
         out = attend(self.attention, state.hidden[-1], state, memory)  # context (B, H)
@@ -132,6 +135,7 @@ class LuongDecoder(RecurrentDecoder):
         self.attention = attention
         self.combine = nn.Linear(2 * hidden_dim, hidden_dim, bias=False)  # W_c
         self.feature_dim = hidden_dim
+        self.deep_output = False  # h~_t is already the attentional output layer (Luong eq. 5-6)
 
     def start(self, memory: Memory) -> DecoderState:
         state = super().start(memory)

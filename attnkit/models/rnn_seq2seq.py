@@ -43,8 +43,11 @@ class RNNSeq2Seq(nn.Module):
         self.decoder = DECODER_STYLES[config.style](config.embedding_dim, hidden, layers=config.decoder_layers,
                                                     cell=config.cell, dropout=config.dropout,
                                                     attention=attention)
-        self.readout = nn.Sequential(nn.Linear(self.decoder.feature_dim, hidden), nn.Tanh(),
-                                     nn.Dropout(config.dropout))
+        if self.decoder.deep_output:  # one tanh layer over [s_t; c_t; y_{t-1}] (Bahdanau's deep output)
+            self.readout = nn.Sequential(nn.Linear(self.decoder.feature_dim, hidden), nn.Tanh(),
+                                         nn.Dropout(config.dropout))
+        else:  # Luong: softmax(W_s h~_t) straight from the attentional vector
+            self.readout = nn.Identity()
         self.output = nn.Linear(hidden, target_vocab)
         self.attention = attention
 
