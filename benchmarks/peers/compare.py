@@ -54,12 +54,16 @@ BATCH = 64
 DROPOUT = 0.1
 
 
+# attnkit's decoder style for model (a): bahdanau (context into the RNN, deep output) by default;
+# ATTNKIT_RNN_STYLE=luong feeds the attentional vector back as input, as both peers' RNN decoders do
+STYLE = os.environ.get("ATTNKIT_RNN_STYLE", "bahdanau")
+
 # ---- configs ---------------------------------------------------------------------------------
 
 
 def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: float | None) -> dict:
     if model == "rnn":
-        net = {"type": "rnn", "style": "bahdanau", "cell": "gru", "embedding_dim": 128, "hidden_dim": 256,
+        net = {"type": "rnn", "style": STYLE, "cell": "gru", "embedding_dim": 128, "hidden_dim": 256,
                "bidirectional": True, "dropout": DROPOUT, "attention": {"name": "additive"}}
     else:
         net = {"type": "transformer", "hidden_dim": 256, "num_heads": 4, "ff_dim": 1024, "encoder_layers": 2,
