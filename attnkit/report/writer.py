@@ -28,7 +28,8 @@ WEIGHT_DIGITS = 3
 @dataclass
 class Example:
     """One decoded example for the viewer: tokens, the output's weights (T + 1, S) as lists
-    (the last row for </s>), and whether the output equals the reference."""
+    (the last row for </s> when the search ended with one), and whether the output equals the
+    reference."""
 
     source: list[str]
     output: list[str]
@@ -88,7 +89,7 @@ def _examples(translations, pairs) -> list[Example]:
         if t.alignment is None:
             return []
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in t.alignment.tolist()]
-        found.append(Example(t.source_tokens, t.tokens + ["</s>"], weights, pair.target,
+        found.append(Example(t.source_tokens, t.alignment_labels, weights, pair.target,
                              t.text.strip() == pair.target.strip()))
     return found
 
