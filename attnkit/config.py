@@ -61,6 +61,10 @@ class ModelConfig:
     max_positions: int = option(1024, "transformer: longest sequence the position encoding covers")
     share_embeddings: bool = option(False, "transformer: one joint vocabulary and one embedding matrix for "
                                            "source, target and output layer")
+    init: Literal["default", "uniform", "xavier"] = option(
+        "default", "parameter initialisation: each module's own (default), U(-init_range, init_range) for "
+                   "every parameter (uniform, Luong 2015 / OpenNMT's RNNs) or Xavier-uniform (xavier)")
+    init_range: float = option(0.1, "init: uniform: the range r of U(-r, r)")
     attention: AttentionConfig = field(default_factory=AttentionConfig,
                                        metadata={"help": "the attention mechanism (ignored by style none)"})
 
@@ -118,6 +122,8 @@ class DecodeConfig:
     max_length_ratio: float = option(2.0, "stop at ratio * source length + max_length_extra tokens")
     max_length_extra: int = option(10, "see max_length_ratio")
     n_best: int = option(1, "hypotheses returned per source (<= beam_size)")
+    early_stop: bool = option(True, "beam search: a source is done when its n_best best beams have ended "
+                                    "(exact without length penalty); false: when all its beams have")
     batch_size: int = option(64, "sentences decoded at once")
 
 
@@ -189,6 +195,7 @@ def _check_combinations(config: Config, source: str) -> None:
          "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
         (config.model.encoder_layers > 0 and config.model.decoder_layers > 0, "layers must be positive"),
         (0 <= config.model.dropout < 1, "model.dropout must be in [0, 1)"),
+        (config.model.init_range > 0, "model.init_range must be positive"),
         (config.model.type != "transformer" or config.model.hidden_dim % config.model.num_heads == 0,
          "model.num_heads must divide model.hidden_dim for the transformer"),
         (config.model.type == "transformer" or not config.model.share_embeddings,

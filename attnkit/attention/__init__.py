@@ -13,6 +13,7 @@ from .additive import AdditiveAttention
 from .base import Attention, AttentionOutput, KeyCache
 from .content import CosineAttention
 from .dot_product import DotAttention, GeneralAttention, ScaledDotAttention, fused_attention
+from .growing_cache import GrowingCache
 from .hard import HardAttention
 from .local import LocalMonotonicAttention, LocalPredictiveAttention
 from .location import LocationAttention
@@ -24,7 +25,7 @@ from .registry import aliases, build, canonical_name, describe, names, options
 
 __all__ = [
     "AdditiveAttention", "Attention", "AttentionOutput", "CosineAttention", "DotAttention",
-    "GeneralAttention", "HardAttention", "KeyCache", "LocalMonotonicAttention",
+    "GeneralAttention", "GrowingCache", "HardAttention", "KeyCache", "LocalMonotonicAttention",
     "LocalPredictiveAttention", "LocationAttention", "LocationAwareAttention", "MultiHeadAttention",
     "NORMALIZERS", "ScaledDotAttention", "aliases", "build", "canonical_name", "causal_mask",
     "describe", "fused_attention", "get_normalizer", "lengths_to_mask", "mask_from_torch", "names",

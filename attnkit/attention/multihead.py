@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from .base import Attention, AttentionOutput, KeyCache
 from .dot_product import fused_attention
+from .growing_cache import GrowingCache
 from .masking import any_key, causal_mask
 from .normalizers import get_normalizer
 
@@ -107,6 +108,23 @@ class MultiHeadAttention(Attention):
                         values=torch.cat([cache.values, new.values], dim=2),  # (B, H, S+L, Dh)
                         projected=torch.cat([cache.projected, new.projected], dim=2))  # (B, H, S+L, Dh)
 
+    def decode_step(self, x: Tensor, cache: GrowingCache | None, *, need_weights: bool = False,
+                    average_weights: bool = True, capacity: int = 32) -> tuple[AttentionOutput, GrowingCache]:
+        """Incremental self-attention: the new position(s) x (B, L, E) attend over the cache and
+        themselves (causally if ``causal``). Q, K and V of the new positions come from one matrix
+        product, K and V are appended to the cache (started with room for ``capacity``
+        positions when None). Returns the attention output (B, L, E) and the grown cache; equals
+        ``forward`` over the whole sequence so far, for its last L positions."""
+        if not self.packed:
+            raise ValueError("decode_step is self-attention: it needs query_dim == key_dim == value_dim; got "
+                             f"{self.query_dim}, {self.key_dim}, {self.value_dim}")
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)  # (B, L, 3E)
+        q, k, v = (self._split_heads(part) for part in qkv.chunk(3, dim=-1))  # (B, H, L, Dh) each
+        cache = GrowingCache.start(k, v, capacity) if cache is None else cache.append(k, v)
+        out = self.attend(x, cache.view(), None, need_weights=need_weights, average_weights=average_weights,
+                          projected_query=q)
+        return out, cache
+
     def forward(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None = None,
                 mask: Tensor | None = None, *, need_weights: bool = True,
                 average_weights: bool = True) -> AttentionOutput:
@@ -124,7 +142,7 @@ class MultiHeadAttention(Attention):
                average_weights: bool = True, projected_query: Tensor | None = None) -> AttentionOutput:
         batch, queries, _ = query.shape
         q = self._project(query, 0) if projected_query is None else projected_query  # (B, H, T, Dh)
-        if self.causal:
+        if self.causal and queries > 1:  # one query is the last position: it may see every key
             causal = causal_mask(queries, cache.keys.shape[1], device=query.device)  # (1, T, S)
             mask = causal if mask is None else mask & causal
         head_mask = None if mask is None else mask[:, None]  # (B|1, 1, T|1, S)

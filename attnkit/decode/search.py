@@ -20,12 +20,14 @@ from ..data import BOS, EOS, PAD
 class Hypothesis:
     """One output: token ids (EOS excluded), its total log-probability ``score``, the ranking
     score after length normalisation, and ``alignment`` (len(tokens) + 1, S_real): the weights
-    of each output token (the EOS row last) over the real source tokens, or None."""
+    of each output token (the EOS row last) over the real source tokens, or None. ``ended`` is
+    False for a hypothesis cut off by the length limit (no EOS, and no EOS row)."""
 
     tokens: list[int]
     score: float
     normalized_score: float
     alignment: Tensor | None
+    ended: bool = True
 
 
 def _next_token_log_probs(logits: Tensor) -> Tensor:
@@ -51,7 +53,7 @@ def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: f
     ids = tokens.tolist()
     length = ids.index(EOS) if EOS in ids else len(ids)
     alignment = None if weights is None else weights[: min(length + 1, len(ids)), :source_len].cpu()
-    return Hypothesis(ids[:length], score, score / penalty, alignment)
+    return Hypothesis(ids[:length], score, score / penalty, alignment, ended=length < len(ids))
 
 
 @torch.inference_mode()
@@ -94,13 +96,19 @@ def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> li
 
 @torch.inference_mode()
 def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_len: int,
-                length_penalty: float = 1.0, n_best: int = 1) -> list[list[Hypothesis]]:
+                length_penalty: float = 1.0, n_best: int = 1, early_stop: bool = True) -> list[list[Hypothesis]]:
     """Batched beam search. source (B, S), lengths (B,) -> n_best hypotheses per source,
-    best first by score / length**length_penalty. A finished beam stays in place (it can only
-    extend with padding at no cost) so beam 1 is exactly greedy search. Sources whose K beams
-    have all finished leave the batch (once a quarter of it has): later steps compute only the
-    sources still decoding, and a departed source's remaining history is padding with
-    back-pointers to itself, as if it had stayed."""
+    best first by score / length**length_penalty, hypotheses that ended with EOS before those
+    cut off by ``max_len``. A finished beam stays in place (it can only extend with padding at no
+    cost) so beam 1 is exactly greedy search, and the K beams stay sorted by total log-probability.
+
+    A source is finished when its K beams all have (``early_stop=False``) or, by default, when its
+    n_best highest-scoring beams have: the others can only lose log-probability, so this stop
+    never changes the result when length_penalty is 0, and with a length penalty it is the rule
+    OpenNMT-py and fairseq use (a longer, still unfinished beam could in principle overtake after
+    normalisation). Finished sources leave the batch (once a quarter of it has finished): later
+    steps compute only the sources still decoding, and a departed source's remaining history is
+    padding with back-pointers to itself, as if it had stayed."""
     batch, k = source.shape[0], beam_size
     device = source.device
     memory = model.encode(source, lengths)
@@ -109,6 +117,8 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
     scores = source.new_zeros((batch, k), dtype=torch.float)  # (B', K) of the sources still decoding
     scores[:, 1:] = float("-inf")  # all beams start identical: keep one alive
     final_scores = scores.clone()  # (B, K)
+    final_done = torch.zeros((batch, k), dtype=torch.bool, device=device)  # (B, K) ended with EOS
+    deciding = n_best if early_stop else k  # the top beams that must have finished
     done = torch.zeros(batch * k, dtype=torch.bool, device=device)  # (B'*K,)
     previous = source.new_full((batch * k,), BOS)  # (B'*K,)
     tokens = source.new_full((max_len, batch * k), PAD)  # per step, in beam order of that step
@@ -137,12 +147,12 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
             weights[t, rows] = out.weights.float()  # weights of the step's *input* rows
         done = done.index_select(0, origin) | (previous == EOS) | (previous == PAD)
         steps = t + 1
-        finished = done.view(live, k).all(dim=-1)  # (B',)
+        finished = done.view(live, k)[:, :deciding].all(dim=-1)  # (B',) beams are sorted by score
         count = int(finished.sum())
         if count == 0 or (count < live and count * SHRINK < live):
             state = out.state.index_select(origin)
             continue
-        final_scores[active] = scores
+        final_scores[active], final_done[active] = scores, done.view(live, k)
         keep = (~finished).nonzero().squeeze(1)  # (B'',) among the active sources
         if keep.numel() == 0:
             break
@@ -150,15 +160,16 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
         active, rows, scores = active[keep], rows[kept], scores[keep]
         done, previous = done[kept], previous[kept]
         state, memory = out.state.index_select(origin[kept]), memory.index_select(kept)
-    final_scores[active] = scores
+    final_scores[active], final_done[active] = scores, done.view(-1, k)
     return _backtrack(tokens[:steps], parents[:steps], None if weights is None else weights[:steps],
-                      final_scores, lengths, k, length_penalty, n_best)
+                      final_scores, final_done, lengths, k, length_penalty, n_best)
 
 
-def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, lengths: Tensor,
-               k: int, alpha: float, n_best: int) -> list[list[Hypothesis]]:
+def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, finished: Tensor,
+               lengths: Tensor, k: int, alpha: float, n_best: int) -> list[list[Hypothesis]]:
     """Follow back-pointers from each final beam: tokens (T, B*K), parents (T, B*K),
-    weights (T, B*K, S). The weights at step t were produced by the parent row."""
+    weights (T, B*K, S); scores and finished (B, K). The weights at step t were produced by the
+    parent row. Ranked by normalised score, finished beams first."""
     steps, rows = tokens.shape
     path_tokens = tokens.new_full((rows, steps), PAD)
     path_weights = None if weights is None else weights.new_zeros((rows, steps, weights.shape[-1]))
@@ -170,7 +181,9 @@ def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: 
             path_weights[:, t] = weights[t].index_select(0, index)
     real = (path_tokens != PAD).sum(-1).float()  # tokens incl. EOS
     penalty = real.clamp_min(1.0).pow(alpha).view(-1, k)  # (B, K)
-    ranked = (scores / penalty).argsort(dim=-1, descending=True)  # (B, K)
+    by_score = (scores / penalty).argsort(dim=-1, descending=True, stable=True)  # (B, K)
+    finished_first = finished.gather(1, by_score).int().argsort(dim=-1, descending=True, stable=True)
+    ranked = by_score.gather(1, finished_first)  # (B, K)
     results = []
     for b in range(scores.shape[0]):
         best = []

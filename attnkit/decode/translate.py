@@ -28,7 +28,7 @@ def decode_all(model, sources: Sequence[Sequence[int]], config: DecodeConfig,
         else:
             found = beam_search(model, batch.source, batch.source_lengths, beam_size=config.beam_size,
                                 max_len=max_len, length_penalty=config.length_penalty,
-                                n_best=config.n_best)
+                                n_best=config.n_best, early_stop=config.early_stop)
         for i, hypotheses in zip(chunk, found, strict=True):
             results[i] = hypotheses
     model.train(was_training)

@@ -11,13 +11,13 @@ from typing import Any
 
 from torch import Tensor
 
-from ..attention import KeyCache
+from ..attention import GrowingCache, KeyCache
 
 
 def _select(value: Any, index: Tensor, dim: int = 0) -> Any:
     if isinstance(value, Tensor):
         return value.index_select(dim, index)
-    if isinstance(value, KeyCache):
+    if isinstance(value, KeyCache | GrowingCache):
         return value.index_select(index)
     if isinstance(value, tuple):
         return tuple(_select(v, index, dim) for v in value)
@@ -91,7 +91,7 @@ class SequenceOutput:
 
 @dataclass
 class TransformerState:
-    """Transformer decoder state between steps: per layer, the self-attention KeyCache of the
+    """Transformer decoder state between steps: per layer, the self-attention GrowingCache of the
     positions decoded so far (None before the first step); step: the next position."""
 
     caches: tuple

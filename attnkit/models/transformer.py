@@ -15,7 +15,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..attention import KeyCache, MultiHeadAttention
+from ..attention import GrowingCache, KeyCache, MultiHeadAttention
 from ..config import ModelConfig
 from .state import Memory, SequenceOutput, StepOutput, TransformerState
 
@@ -90,19 +90,6 @@ class EncoderLayer(nn.Module):
         return self.ff_block.residual(x, self.ff(self.ff_block.inputs(x))), out.weights
 
 
-def _grow(cache: KeyCache | None, new: KeyCache) -> KeyCache:
-    """The self-attention cache with the new position(s) appended (as MultiHeadAttention.extend),
-    except that the raw keys are kept zero-width, (B, S, 0): attention reads only their shape, and
-    concatenating and beam-reordering a (B, S, D) copy of them at every step cost a third of the
-    cache traffic of a decoding step."""
-    new = KeyCache(keys=new.keys[..., :0], values=new.values, projected=new.projected)
-    if cache is None:
-        return new
-    return KeyCache(keys=torch.cat([cache.keys, new.keys], dim=1),  # (B, S+L, 0)
-                    values=torch.cat([cache.values, new.values], dim=2),  # (B, H, S+L, Dh)
-                    projected=torch.cat([cache.projected, new.projected], dim=2))  # (B, H, S+L, Dh)
-
-
 class DecoderLayer(nn.Module):
     def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
         super().__init__()
@@ -111,17 +98,18 @@ class DecoderLayer(nn.Module):
         self.ff = FeedForward(dim, ff, dropout)
         self.blocks = nn.ModuleList(Sublayer(dim, pre_norm, dropout) for _ in range(3))
 
-    def forward(self, x: Tensor, memory: KeyCache, memory_mask: Tensor, cache: KeyCache | None = None, *,
-                incremental: bool = False, need_weights: bool = False):
+    def forward(self, x: Tensor, memory: KeyCache, memory_mask: Tensor, cache: GrowingCache | None = None, *,
+                incremental: bool = False, need_weights: bool = False, cross_only: bool = False):
         """x (B, T, D); memory: this layer's cross-attention KeyCache of the source; memory_mask (B, S).
         Incremental: x holds the next position(s) only and ``cache`` the earlier ones.
         Returns x (B, T, D), the self-attention cache (incremental) or None, self weights
-        (B, H, T, T') and cross weights (B, H, T, S) (None unless need_weights)."""
+        (B, H, T, T') and cross weights (B, H, T, S) (None unless need_weights; with
+        ``cross_only`` the self weights stay None)."""
         attn_block, cross_block, ff_block = self.blocks
         h = attn_block.inputs(x)
-        if incremental:
-            cache = _grow(cache, self.self_attn.precompute(h))  # projects the new position(s) only
-            own = self.self_attn(h, cache, need_weights=need_weights, average_weights=False)
+        if incremental:  # projects the new position(s) only, appends them to the cache
+            own, cache = self.self_attn.decode_step(h, cache, need_weights=need_weights and not cross_only,
+                                                    average_weights=False)
         else:
             own = self.self_attn(h, h, need_weights=need_weights, average_weights=False)
         x = attn_block.residual(x, own.context)
@@ -183,7 +171,8 @@ class TransformerSeq2Seq(nn.Module):
         x = self.target_embedding(tokens[:, None], offset=state.step)  # (B, 1, D)
         caches, last = [], len(self.decoder) - 1
         for i, (layer, keys, cache) in enumerate(zip(self.decoder, memory.keys, state.caches, strict=True)):
-            x, cache, _, cross = layer(x, keys, memory.mask, cache, incremental=True, need_weights=i == last)
+            x, cache, _, cross = layer(x, keys, memory.mask, cache, incremental=True, need_weights=i == last,
+                                       cross_only=True)
             caches.append(cache)
         logits = self.output(self.decoder_norm(x))[:, 0]  # (B, V)
         return StepOutput(logits, TransformerState(tuple(caches), state.step + 1), cross.mean(dim=1)[:, 0])

@@ -57,6 +57,7 @@ DROPOUT = 0.1
 # attnkit's decoder style for model (a): bahdanau (context into the RNN, deep output) by default;
 # ATTNKIT_RNN_STYLE=luong feeds the attentional vector back as input, as both peers' RNN decoders do
 STYLE = os.environ.get("ATTNKIT_RNN_STYLE", "bahdanau")
+SETTINGS: list[tuple[str, object]] = []  # --attnkit-set overrides of attnkit's config
 
 # ---- configs ---------------------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
     else:
         net = {"type": "transformer", "hidden_dim": 256, "num_heads": 4, "ff_dim": 1024, "encoder_layers": 2,
                "decoder_layers": 2, "dropout": DROPOUT, "norm": "pre", "positions": "sinusoidal"}
-    return {
+    config = {
         "model": net,
         "data": {"task": None, "train": f"{data}/train.src,{data}/train.tgt", "dev": f"{data}/dev.src,{data}/dev.tgt",
                  "tokenizer": "word", "max_len": 1000, "max_tokens": 4096, "max_sentences": BATCH},
@@ -78,6 +79,11 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
                   "device": "cpu"},
         "decode": {"beam_size": 1, "batch_size": BATCH},
     }
+    for key, value in SETTINGS:  # --attnkit-set section.key=value
+        section, name = key.split(".", 1)
+        target = config[section] if "." not in name else config[section][name.split(".")[0]]
+        target[name.split(".")[-1]] = value
+    return config
 
 
 def joeynmt_config(model: str, data: Path, run: Path, steps: int, beam: int = 1) -> dict:
@@ -270,7 +276,12 @@ def main() -> None:
     parser.add_argument("--toolkits", default=",".join(TOOLKITS))
     parser.add_argument("--rounds", type=int, default=1, help="repeat the toolkits in turn (interleaved)")
     parser.add_argument("--tag", default=None)
+    parser.add_argument("--attnkit-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override attnkit's config, e.g. model.init=uniform (repeatable)")
     args = parser.parse_args()
+    for item in args.attnkit_set:
+        key, _, value = item.partition("=")
+        SETTINGS.append((key, yaml.safe_load(value)))
     data = WORK / "data" / args.data
     if not (data / "train.src").exists():
         sys.exit(f"{data} is missing: run benchmarks/peers/prepare_data.py first")

@@ -93,9 +93,9 @@ def test_beams_sorted_distinct_with_full_alignments(style, cell, name, options):
     greedy = greedy_search(model, source, lengths, max_len=MAX_LEN)
     for b, hypotheses in enumerate(found):
         assert len(hypotheses) == 4
-        normalized = [h.normalized_score for h in hypotheses]
-        assert normalized == sorted(normalized, reverse=True)
-        assert all(math.isfinite(s) for s in normalized)
+        ranked = [(h.ended, h.normalized_score) for h in hypotheses]  # ended ones first
+        assert ranked == sorted(ranked, reverse=True)
+        assert all(math.isfinite(h.normalized_score) for h in hypotheses)
         assert len({tuple(h.tokens) for h in hypotheses}) == 4, "n-best hypotheses must differ"
         for h in hypotheses:
             ended = len(h.tokens) < MAX_LEN
@@ -229,3 +229,61 @@ def test_length_penalty_ranks_the_n_best_list(alpha, expected):
     for h in beam[0]:
         assert h.score == pytest.approx(raw[tuple(h.tokens)])
         assert h.normalized_score == pytest.approx(raw[tuple(h.tokens)] / (len(h.tokens) + 1) ** alpha)
+
+
+class CountingBigram(BigramModel):
+    def __init__(self):
+        self.steps = 0
+
+    def step(self, tokens, state, memory):
+        self.steps += 1
+        return super().step(tokens, state, memory)
+
+
+def test_early_stop_ends_a_source_when_its_best_beam_has_ended():
+    """Beam 3 after step 2 holds B EOS (0.36, ended), A EOS (0.24, ended) and A A (0.21): the best
+    beam has ended, so early stop is done after 2 steps; waiting for every beam takes a third step
+    (A A EOS). The best hypothesis is the same."""
+    source, lengths = torch.tensor([[4]]), torch.tensor([1])
+    early, full = CountingBigram(), CountingBigram()
+    found_early = beam_search(early, source, lengths, beam_size=3, max_len=5, length_penalty=0.0)
+    found_full = beam_search(full, source, lengths, beam_size=3, max_len=5, length_penalty=0.0, early_stop=False)
+    assert (early.steps, full.steps) == (2, 3)
+    assert found_early[0][0].tokens == found_full[0][0].tokens == [B]
+    assert found_early[0][0].score == pytest.approx(math.log(0.36))
+    # n_best 3 needs the three best beams ended: as many steps as waiting for all
+    counted = CountingBigram()
+    assert [h.tokens for h in beam_search(counted, source, lengths, beam_size=3, max_len=5, length_penalty=0.0,
+                                          n_best=3)[0]] == [[B], [A], [A, A]]
+    assert counted.steps == 3
+
+
+@pytest.mark.parametrize("style,cell,name,options", STYLES[2:8], ids=IDS[2:8])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_early_stop_keeps_the_best_hypotheses_without_length_penalty(style, cell, name, options, seed):
+    """Unfinished beams only lose log-probability, so once the n_best highest-scoring beams have
+    ended, nothing can overtake them: with length_penalty 0 early stop changes no result."""
+    model = make_model(style, cell, name, options, seed=seed, eos_bias=1.5)
+    source, lengths = batch_of(SOURCES)
+    kwargs = dict(beam_size=4, max_len=MAX_LEN, length_penalty=0.0, n_best=2)
+    early = beam_search(model, source, lengths, **kwargs)
+    full = beam_search(model, source, lengths, early_stop=False, **kwargs)
+    for mine, reference in zip(early, full, strict=True):
+        assert [h.tokens for h in mine] == [h.tokens for h in reference]
+        assert [h.score for h in mine] == pytest.approx([h.score for h in reference], abs=1e-5)
+
+
+def test_hypotheses_cut_by_the_length_limit_rank_after_ended_ones():
+    """A hypothesis that never produced EOS is marked ended=False and ranks last, whatever its
+    normalised score."""
+    model = make_model("bahdanau", "gru", "additive", {}, seed=3, eos_bias=0.5)  # seed 3: mixed lists
+    source, lengths = batch_of(SOURCES)
+    overtaken = 0
+    for hypotheses in beam_search(model, source, lengths, beam_size=4, max_len=4, n_best=4, early_stop=False,
+                                  length_penalty=2.0):
+        assert all(h.ended == (len(h.tokens) < 4) for h in hypotheses)
+        ended = [h.ended for h in hypotheses]
+        assert ended == sorted(ended, reverse=True)
+        cut = [h.normalized_score for h in hypotheses if not h.ended]
+        overtaken += bool(cut) and max(cut) > hypotheses[0].normalized_score
+    assert overtaken > 0, "the case where the rule matters must occur"

@@ -124,8 +124,46 @@ def test_beam_of_one_equals_greedy_and_beams_are_sorted():
         assert g[0].score == pytest.approx(b[0].score, abs=1e-4)
         assert torch.allclose(g[0].alignment, b[0].alignment, atol=1e-6)
     for hypotheses in beam_search(model, source, lengths, beam_size=4, max_len=8, n_best=4):
-        scores = [h.normalized_score for h in hypotheses]
-        assert scores == sorted(scores, reverse=True)
+        ranked = [(h.ended, h.normalized_score) for h in hypotheses]  # ended ones first
+        assert ranked == sorted(ranked, reverse=True)
+
+
+@pytest.mark.parametrize("early_stop", [True, False])
+def test_each_beam_hypothesis_scores_as_its_teacher_forced_path(early_stop):
+    """Beams reorder the self-attention caches at every step: if a cache followed the wrong beam,
+    a hypothesis's score or alignment would differ from teacher forcing its own tokens."""
+    model = tiny()
+    with torch.no_grad():
+        model.output.bias[3] += 1.0  # EOS a little likelier: hypotheses of several lengths
+    source, lengths, _ = batch()
+    found = beam_search(model, source, lengths, beam_size=4, max_len=8, n_best=4, early_stop=early_stop)
+    checked = 0
+    for b, hypotheses in enumerate(found):
+        for h in hypotheses:
+            path = h.tokens + ([3] if h.ended else [])
+            with torch.no_grad():
+                out = model(source[b:b + 1, :lengths[b]], lengths[b:b + 1], torch.tensor([[2] + path[:-1]]),
+                            need_weights=True)
+            log_probs = torch.log_softmax(out.logits[0], -1).gather(-1, torch.tensor(path)[:, None]).sum()
+            assert h.score == pytest.approx(log_probs.item(), abs=1e-4)
+            torch.testing.assert_close(h.alignment, out.weights[0], atol=1e-5, rtol=1e-5)
+            checked += len(path) > 2
+    assert checked > 0
+
+
+def test_step_from_one_state_twice_gives_independent_continuations():
+    """The growing self-attention cache writes in place only while nothing was appended past
+    it: stepping twice from one state must not change the first continuation."""
+    model = tiny()
+    source, lengths, target_in = batch()
+    memory = model.encode(source, lengths)
+    state = model.step(target_in[:, 0], model.start(memory), memory).state
+    first = model.step(target_in[:, 1], state, memory)
+    second = model.step(target_in[:, 2], state, memory)
+    after_first = model.step(target_in[:, 3], first.state, memory).logits
+    reference = model(source, lengths, torch.stack([target_in[:, 0], target_in[:, 1], target_in[:, 3]], 1)).logits
+    torch.testing.assert_close(after_first, reference[:, 2], atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(first.logits, second.logits)
 
 
 def test_shared_embeddings_tie_weights_and_need_one_vocabulary():
