@@ -8,12 +8,13 @@ over hypotheses; the alignment history follows each beam through back-pointers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
 
 from ..data import BOS, EOS, PAD
+from ..models.state import Memory
 
 
 @dataclass
@@ -111,8 +112,7 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
     padding with back-pointers to itself, as if it had stayed."""
     batch, k = source.shape[0], beam_size
     device = source.device
-    memory = model.encode(source, lengths)
-    memory = memory.index_select(torch.arange(batch, device=device).repeat_interleave(k))  # B*K rows
+    memory = _for_beams(model, model.encode(source, lengths), k)
     state = model.start(memory)
     scores = source.new_zeros((batch, k), dtype=torch.float)  # (B', K) of the sources still decoding
     scores[:, 1:] = float("-inf")  # all beams start identical: keep one alive
@@ -159,10 +159,20 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
         kept = (keep[:, None] * k + within).view(-1)  # (B''*K,) among the active rows
         active, rows, scores = active[keep], rows[kept], scores[keep]
         done, previous = done[kept], previous[kept]
-        state, memory = out.state.index_select(origin[kept]), memory.index_select(kept)
+        state, memory = out.state.index_select(origin[kept]), memory.index_select(keep if memory.beams > 1 else kept)
     final_scores[active], final_done[active] = scores, done.view(-1, k)
     return _backtrack(tokens[:steps], parents[:steps], None if weights is None else weights[:steps],
                       final_scores, final_done, lengths, k, length_penalty, n_best)
+
+
+def _for_beams(model, memory: Memory, k: int) -> Memory:
+    """The memory for B*K decoder rows: a model with ``beam_shared_memory`` reads one memory row
+    for all K beams of a source (memory.beams = K, nothing copied); any other model gets each
+    source's row repeated K times."""
+    if getattr(model, "beam_shared_memory", False):
+        return replace(memory, beams=k)
+    batch = memory.mask.shape[0]
+    return memory.index_select(torch.arange(batch, device=memory.mask.device).repeat_interleave(k))
 
 
 def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, finished: Tensor,

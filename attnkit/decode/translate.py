@@ -8,6 +8,7 @@ import torch
 
 from ..config import DecodeConfig
 from ..data import collate
+from ..precision import autocast
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
 
 
@@ -23,12 +24,13 @@ def decode_all(model, sources: Sequence[Sequence[int]], config: DecodeConfig,
         chunk = order[start:start + config.batch_size]
         batch = collate([(sources[i], []) for i in chunk], chunk).to(device)
         max_len = max_output_length(batch.source_lengths, config.max_length_ratio, config.max_length_extra)
-        if config.beam_size == 1:
-            found = greedy_search(model, batch.source, batch.source_lengths, max_len=max_len)
-        else:
-            found = beam_search(model, batch.source, batch.source_lengths, beam_size=config.beam_size,
-                                max_len=max_len, length_penalty=config.length_penalty,
-                                n_best=config.n_best, early_stop=config.early_stop)
+        with autocast(device, config.precision):
+            if config.beam_size == 1:
+                found = greedy_search(model, batch.source, batch.source_lengths, max_len=max_len)
+            else:
+                found = beam_search(model, batch.source, batch.source_lengths, beam_size=config.beam_size,
+                                    max_len=max_len, length_penalty=config.length_penalty,
+                                    n_best=config.n_best, early_stop=config.early_stop)
         for i, hypotheses in zip(chunk, found, strict=True):
             results[i] = hypotheses
     model.train(was_training)

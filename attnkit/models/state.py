@@ -31,6 +31,9 @@ class Memory:
     states: (B, S, H) encoder states; final: (B, H) the fixed-length summary;
     mask: (B, S) bool, True = real token; keys: the attention's precomputed key side (or None).
     extra: model-specific tensors with batch first (e.g. a Transformer's per-layer caches).
+    beams: decoder rows per memory row: decoder row r reads memory row r // beams (beam search
+    over a model with ``beam_shared_memory``, which keeps one memory row per source for its K
+    beams instead of K copies).
     """
 
     states: Tensor
@@ -38,6 +41,7 @@ class Memory:
     mask: Tensor
     keys: Any = None
     extra: Any = None
+    beams: int = 1
 
     def index_select(self, index: Tensor) -> Memory:
         """Rows of the batch in the order ``index`` (B',): expands over beams or reorders."""

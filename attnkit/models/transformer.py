@@ -99,12 +99,15 @@ class DecoderLayer(nn.Module):
         self.blocks = nn.ModuleList(Sublayer(dim, pre_norm, dropout) for _ in range(3))
 
     def forward(self, x: Tensor, memory: KeyCache, memory_mask: Tensor, cache: GrowingCache | None = None, *,
-                incremental: bool = False, need_weights: bool = False, cross_only: bool = False):
+                incremental: bool = False, need_weights: bool = False, cross_only: bool = False,
+                beams: int = 1):
         """x (B, T, D); memory: this layer's cross-attention KeyCache of the source; memory_mask (B, S).
         Incremental: x holds the next position(s) only and ``cache`` the earlier ones.
         Returns x (B, T, D), the self-attention cache (incremental) or None, self weights
         (B, H, T, T') and cross weights (B, H, T, S) (None unless need_weights; with
-        ``cross_only`` the self weights stay None)."""
+        ``cross_only`` the self weights stay None). ``beams`` K > 1 (one position at a time):
+        x holds B*K rows, K beams per source, and memory B rows: the K beams of a source attend
+        to it as K queries of one row, with no copy of the memory per beam."""
         attn_block, cross_block, ff_block = self.blocks
         h = attn_block.inputs(x)
         if incremental:  # projects the new position(s) only, appends them to the cache
@@ -113,11 +116,18 @@ class DecoderLayer(nn.Module):
         else:
             own = self.self_attn(h, h, need_weights=need_weights, average_weights=False)
         x = attn_block.residual(x, own.context)
-        cross = self.cross_attn(cross_block.inputs(x), memory, mask=memory_mask, need_weights=need_weights,
-                                average_weights=False)
-        x = cross_block.residual(x, cross.context)
+        queries = cross_block.inputs(x)  # (B*K, 1, D) with beams
+        if beams > 1:
+            queries = queries.view(-1, beams, queries.shape[-1])  # (B, K, D): the K beams as K queries
+        cross = self.cross_attn(queries, memory, mask=memory_mask, need_weights=need_weights, average_weights=False)
+        context, cross_weights = cross.context, cross.weights
+        if beams > 1:
+            context = context.reshape(x.shape)  # (B*K, 1, D)
+            if cross_weights is not None:  # (B, H, K, S) -> (B*K, H, 1, S)
+                cross_weights = cross_weights.transpose(1, 2).reshape(x.shape[0], -1, 1, cross_weights.shape[-1])
+        x = cross_block.residual(x, context)
         x = ff_block.residual(x, self.ff(ff_block.inputs(x)))
-        return x, cache if incremental else None, own.weights, cross.weights
+        return x, cache if incremental else None, own.weights, cross_weights
 
 
 class TransformerSeq2Seq(nn.Module):
@@ -129,6 +139,10 @@ class TransformerSeq2Seq(nn.Module):
     forward(source, lengths, target_in (B, T), need_weights=False) -> SequenceOutput(logits (B, T, V)[, weights])
     attention_maps(source, lengths, target_in) -> per-layer, per-head weights for plots
     """
+
+    # beam search hands step() B*K rows over a memory of B rows (memory.beams = K): the K beams
+    # of a source are K queries of one cross-attention row, and the memory is never copied per beam
+    beam_shared_memory = True
 
     def __init__(self, source_vocab: int, target_vocab: int, config: ModelConfig) -> None:
         super().__init__()
@@ -172,7 +186,7 @@ class TransformerSeq2Seq(nn.Module):
         caches, last = [], len(self.decoder) - 1
         for i, (layer, keys, cache) in enumerate(zip(self.decoder, memory.keys, state.caches, strict=True)):
             x, cache, _, cross = layer(x, keys, memory.mask, cache, incremental=True, need_weights=i == last,
-                                       cross_only=True)
+                                       cross_only=True, beams=memory.beams)
             caches.append(cache)
         logits = self.output(self.decoder_norm(x))[:, 0]  # (B, V)
         return StepOutput(logits, TransformerState(tuple(caches), state.step + 1), cross.mean(dim=1)[:, 0])

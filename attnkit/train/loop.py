@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from ..config import DataConfig, TrainConfig
 from ..data import PAD, Batch, make_batches
+from ..precision import autocast
 from .checkpoint import load_checkpoint, save_atomic
 from .distributed import World, barrier, broadcast_from_main
 from .optim import build_optimizer, build_scheduler
@@ -212,7 +213,8 @@ class Trainer:
         return TrainResult(p, reason)
 
     def _update(self, batch: Batch) -> float:
-        loss, report = sequence_loss(self.wrapped, batch, self.config, self.progress)
+        with autocast(self.device, self.config.precision):
+            loss, report = sequence_loss(self.wrapped, batch, self.config, self.progress)
         if not torch.isfinite(loss):
             raise TrainingDiverged(
                 f"the training loss became {loss.item()} at step {self.progress.step + 1}; the last good "

@@ -26,11 +26,13 @@ def main() -> None:
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     run = open_run(Path(args.run_dir), checkpoint="last")
     texts = Path(args.sources).read_text(encoding="utf-8").splitlines()
-    decode = dataclasses.replace(run.config.decode, beam_size=args.beam, n_best=1, batch_size=args.batch_size)
+    decode = dataclasses.replace(run.config.decode, beam_size=args.beam, n_best=1, batch_size=args.batch_size,
+                                 precision=args.precision)
     start = time.perf_counter()
     found = run.translate(texts, decode)
     seconds = time.perf_counter() - start

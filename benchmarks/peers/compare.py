@@ -23,8 +23,10 @@ gets the number of updates its measured throughput (from the --steps run with th
 data and threads) fits in M minutes of training.
 
 Model (a) rnn: 1-layer bidirectional GRU encoder (128 per direction, 256 together), Bahdanau
-(mlp/additive) attention, 1-layer GRU decoder of 256, embeddings 128, a bridge from the encoder
-summary to the decoder's first state. (b) transformer: 2+2 layers, d_model 256, 4 heads, ff 1024,
+(mlp/additive) attention, 1-layer GRU decoder of 256 fed the previous attentional vector (input
+feeding: attnkit's `luong` style, as both peers build it), embeddings 128, a bridge from the
+encoder summary to the decoder's first state; attnkit draws the parameters from U(-0.1, 0.1)
+(`model.init: uniform`, OpenNMT-py's default for RNNs). (b) transformer: 2+2 layers, d_model 256, 4 heads, ff 1024,
 pre-LN, sinusoidal positions. All: Adam, constant learning rate (2e-3 rnn, 5e-4 transformer; no
 plateau schedule: JoeyNMT's fails on torch 2.13), gradient norm clipped at 1, dropout 0.1,
 no label smoothing, loss normalised by target tokens, 64 sentences a batch.
@@ -54,9 +56,9 @@ BATCH = 64
 DROPOUT = 0.1
 
 
-# attnkit's decoder style for model (a): bahdanau (context into the RNN, deep output) by default;
-# ATTNKIT_RNN_STYLE=luong feeds the attentional vector back as input, as both peers' RNN decoders do
-STYLE = os.environ.get("ATTNKIT_RNN_STYLE", "bahdanau")
+# attnkit's decoder style for model (a): luong (additive scores, the attentional vector fed back as
+# input) is the decoder both peers build; ATTNKIT_RNN_STYLE=bahdanau feeds the context instead
+STYLE = os.environ.get("ATTNKIT_RNN_STYLE", "luong")
 SETTINGS: list[tuple[str, object]] = []  # --attnkit-set overrides of attnkit's config
 
 # ---- configs ---------------------------------------------------------------------------------
@@ -65,7 +67,8 @@ SETTINGS: list[tuple[str, object]] = []  # --attnkit-set overrides of attnkit's 
 def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: float | None) -> dict:
     if model == "rnn":
         net = {"type": "rnn", "style": STYLE, "cell": "gru", "embedding_dim": 128, "hidden_dim": 256,
-               "bidirectional": True, "dropout": DROPOUT, "attention": {"name": "additive"}}
+               "bidirectional": True, "dropout": DROPOUT, "init": "uniform", "init_range": 0.1,
+               "attention": {"name": "additive"}}
     else:
         net = {"type": "transformer", "hidden_dim": 256, "num_heads": 4, "ff_dim": 1024, "encoder_layers": 2,
                "decoder_layers": 2, "dropout": DROPOUT, "norm": "pre", "positions": "sinusoidal"}
@@ -188,9 +191,10 @@ def run_attnkit(model, data_name, data, run, steps, threads, minutes) -> dict:
     for beam in (1, 5):
         out = run / f"dev.beam{beam}.txt"
         log = run / f"decode.beam{beam}.log"
+        precision = dict(SETTINGS).get("train.precision", "fp32")  # decode as it was trained
         measured = timed([str(ROOT / ".venv/bin/python"), str(HERE / "attnkit_decode.py"), str(run / "run"),
-                          str(data / "dev.src"), str(out), "--beam", str(beam), "--threads", str(threads)],
-                         threads, log)
+                          str(data / "dev.src"), str(out), "--beam", str(beam), "--threads", str(threads),
+                          "--precision", precision], threads, log)
         seconds = json.loads(log.read_text().strip().splitlines()[-1])["seconds"]
         result[f"beam{beam}"] = {**measured, "decode_s": round(seconds, 2), **score(data_name, data, out)}
     return result

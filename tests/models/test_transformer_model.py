@@ -190,3 +190,19 @@ def test_teacher_forced_weights_on_request_match_the_maps_and_decoding():
     weights = model(source, lengths, target_in, need_weights=True).weights
     maps = model.attention_maps(source, lengths, target_in)
     assert torch.allclose(weights, maps["cross"][:, -1].mean(1), atol=1e-6)
+
+
+def test_beams_sharing_one_memory_row_decode_as_beams_with_copied_memory():
+    """beam_shared_memory only changes where the K beams read the source from, not the result."""
+    model = tiny()
+    with torch.no_grad():
+        model.output.bias[3] += 1.0
+    source, lengths, _ = batch()
+    shared = beam_search(model, source, lengths, beam_size=3, max_len=8, n_best=3)
+    model.beam_shared_memory = False  # K copies of every memory row, as for the RNN models
+    copied = beam_search(model, source, lengths, beam_size=3, max_len=8, n_best=3)
+    for mine, reference in zip(shared, copied, strict=True):
+        assert [h.tokens for h in mine] == [h.tokens for h in reference]
+        assert [h.score for h in mine] == pytest.approx([h.score for h in reference], abs=1e-5)
+        for a, b in zip(mine, reference, strict=True):
+            torch.testing.assert_close(a.alignment, b.alignment, atol=1e-6, rtol=1e-5)
