@@ -47,3 +47,13 @@ def test_every_key_is_commented(path):
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             assert " # " in line, f"{path.name}:{number} has no comment: {line!r}"
+
+
+def test_the_configuration_reference_lists_every_key_with_its_default():
+    """docs/CONFIG.md's tables are `attnkit config`'s output: a new or changed option must show there."""
+    from attnkit.config import describe_fields
+
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "CONFIG.md").read_text(encoding="utf-8")
+    missing = [key for key, default, meaning in describe_fields()
+               if f"| `{key}` | `{default}` | {meaning} |" not in reference]
+    assert not missing, f"docs/CONFIG.md is out of date for: {missing}"
