@@ -42,6 +42,9 @@ class ModelConfig:
     style: Literal["none", "bahdanau", "luong"] = option(
         "bahdanau", "rnn decoder style: none (fixed vector), bahdanau (previous state queries), "
                     "luong (current state queries, attentional vector, input feeding)")
+    attentional_tanh: bool = option(True, "luong style: the attentional vector is tanh(W_c [c_t; h_t]) (Luong 2015 "
+                                          "eq. 5); false: the linear W_c [c_t; h_t] + b, as OpenNMT-py builds it "
+                                          "with additive scores")
     cell: Literal["gru", "lstm"] = option("gru", "recurrent cell of encoder and decoder")
     embedding_dim: int = option(64, "token embedding size (source and target)")
     hidden_dim: int = option(128, "decoder state size; the encoder uses hidden_dim/2 per direction "
@@ -201,6 +204,8 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.model.encoder_layers > 0 and config.model.decoder_layers > 0, "layers must be positive"),
         (0 <= config.model.dropout < 1, "model.dropout must be in [0, 1)"),
         (config.model.init_range > 0, "model.init_range must be positive"),
+        (config.model.attentional_tanh or (config.model.type == "rnn" and config.model.style == "luong"),
+         "model.attentional_tanh: false is an option of the luong decoder style (model.style: luong)"),
         (config.model.type != "transformer" or config.model.hidden_dim % config.model.num_heads == 0,
          "model.num_heads must divide model.hidden_dim for the transformer"),
         (config.model.type == "transformer" or not config.model.share_embeddings,

@@ -126,14 +126,18 @@ class BahdanauDecoder(RecurrentDecoder):
 class LuongDecoder(RecurrentDecoder):
     """Style ``luong`` (Luong et al. 2015): h_t = RNN([y_{t-1}; h~_{t-1}], h_{t-1}) (input
     feeding), the current state h_t queries, and the attentional vector
-    h~_t = tanh(W_c [c_t; h_t]) is both the output features and the next step's feed."""
+    h~_t = tanh(W_c [c_t; h_t]) is both the output features and the next step's feed.
+    ``attentional_tanh=False`` makes it linear, h~_t = W_c [c_t; h_t] + b (OpenNMT-py's form
+    with additive scores): on the debian corpus it reached a lower dev loss in the same updates
+    (benchmarks/RESULTS.md)."""
 
     def __init__(self, embedding_dim: int, hidden_dim: int, *, layers: int, cell: str, dropout: float,
-                 attention: Attention) -> None:
+                 attention: Attention, attentional_tanh: bool = True) -> None:
         super().__init__(embedding_dim, hidden_dim, embedding_dim + hidden_dim, layers=layers, cell=cell,
                          dropout=dropout)
         self.attention = attention
-        self.combine = nn.Linear(2 * hidden_dim, hidden_dim, bias=False)  # W_c
+        self.attentional_tanh = attentional_tanh
+        self.combine = nn.Linear(2 * hidden_dim, hidden_dim, bias=not attentional_tanh)  # W_c
         self.feature_dim = hidden_dim
         self.deep_output = False  # h~_t is already the attentional output layer (Luong eq. 5-6)
 
@@ -147,8 +151,8 @@ class LuongDecoder(RecurrentDecoder):
         output, hidden, cell = self.recur(inputs, state)
         query = output[:, 0]  # (B, H)
         out = attend(self.attention, query, state, memory)
-        attentional = torch.tanh(self.combine(torch.cat([out.context, query], dim=-1)))  # (B, H)
-        attentional = self.dropout(attentional)
+        attentional = self.combine(torch.cat([out.context, query], dim=-1))  # (B, H)
+        attentional = self.dropout(torch.tanh(attentional) if self.attentional_tanh else attentional)
         new_state = DecoderState(hidden, cell, feed=attentional, prev_weights=out.weights, step=state.step + 1)
         return attentional, new_state, out
 

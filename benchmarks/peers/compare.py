@@ -26,7 +26,9 @@ Model (a) rnn: 1-layer bidirectional GRU encoder (128 per direction, 256 togethe
 (mlp/additive) attention, 1-layer GRU decoder of 256 fed the previous attentional vector (input
 feeding: attnkit's `luong` style, as both peers build it), embeddings 128, a bridge from the
 encoder summary to the decoder's first state; attnkit draws the parameters from U(-0.1, 0.1)
-(`model.init: uniform`, OpenNMT-py's default for RNNs). (b) transformer: 2+2 layers, d_model 256, 4 heads, ff 1024,
+(`model.init: uniform`, OpenNMT-py's default for RNNs) and, as OpenNMT-py does with mlp scores,
+keeps the attentional vector linear (`model.attentional_tanh: false`).
+(b) transformer: 2+2 layers, d_model 256, 4 heads, ff 1024,
 pre-LN, sinusoidal positions. All: Adam, constant learning rate (2e-3 rnn, 5e-4 transformer; no
 plateau schedule: JoeyNMT's fails on torch 2.13), gradient norm clipped at 1, dropout 0.1,
 no label smoothing, loss normalised by target tokens, 64 sentences a batch.
@@ -68,6 +70,7 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
     if model == "rnn":
         net = {"type": "rnn", "style": STYLE, "cell": "gru", "embedding_dim": 128, "hidden_dim": 256,
                "bidirectional": True, "dropout": DROPOUT, "init": "uniform", "init_range": 0.1,
+               **({"attentional_tanh": False} if STYLE == "luong" else {}),
                "attention": {"name": "additive"}}
     else:
         net = {"type": "transformer", "hidden_dim": 256, "num_heads": 4, "ff_dim": 1024, "encoder_layers": 2,

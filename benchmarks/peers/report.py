@@ -1,6 +1,6 @@
 """Markdown tables of benchmarks/peers/work/results/*.json, with attnkit/peer ratios from the same run.
 
-    .venv/bin/python benchmarks/peers/report.py [--tag steps|budget]
+    .venv/bin/python benchmarks/peers/report.py [--tag steps] [--since "2026-11-22 22:40"] [--extra bf16=steps]
 """
 
 from __future__ import annotations
@@ -28,14 +28,17 @@ def ratio(mine: float, theirs: float) -> str:
     return f"{mine / theirs:.2f}x" if theirs else "n/a"
 
 
-def table(group: list[dict]) -> list[str]:
+def table(group: list[dict], extra: dict[str, dict] | None = None) -> list[str]:
+    """The toolkits' rows, then attnkit/peer ratios; ``extra``: more attnkit rows by label (e.g. the
+    same run in bf16 from another tag), with their own ratios to the peers of this group."""
     by = {r["toolkit"]: r for r in group}
+    by.update({f"attnkit {label}": r for label, r in (extra or {}).items()})
     mine = by.get("attnkit")
     metric = "exact match %" if group[0]["data"] == "reverse" else "BLEU / chrF"
     lines = [f"| toolkit | updates | train tgt tok/s | train peak RSS MB | greedy sent/s | beam-5 sent/s | "
              f"dev {metric} greedy | dev {metric} beam 5 | decode peak RSS MB (beam 5) | load avg (before) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
-    for name in ("attnkit", *PEERS):
+    for name in ("attnkit", *(f"attnkit {label}" for label in extra or {}), *PEERS):
         r = by.get(name)
         if r is None:
             continue
@@ -43,14 +46,15 @@ def table(group: list[dict]) -> list[str]:
         lines.append(f"| {name} | {t['steps']} | {t['tok_s']:,.0f} | {t['peak_rss_mb']:,.0f} | {sent_s(g):,.0f} | "
                      f"{sent_s(b):,.0f} | {quality(g)} | {quality(b)} | {b['peak_rss_mb']:,.0f} | "
                      f"{', '.join(str(x) for x in r['load_before'])} |")
-    if mine:
-        for name in PEERS:
+    for label in ("attnkit", *(f"attnkit {label}" for label in extra or {})):
+        mine = by.get(label)
+        for name in PEERS if mine else ():
             r = by.get(name)
             if r is None:
                 continue
             t, g, b = r["train"], r["beam1"], r["beam5"]
             greedy, beam = ratio(sent_s(mine["beam1"]), sent_s(g)), ratio(sent_s(mine["beam5"]), sent_s(b))
-            lines.append(f"| **attnkit/{name}** | | **{ratio(mine['train']['tok_s'], t['tok_s'])}** | "
+            lines.append(f"| **{label}/{name}** | | **{ratio(mine['train']['tok_s'], t['tok_s'])}** | "
                          f"{ratio(mine['train']['peak_rss_mb'], t['peak_rss_mb'])} | **{greedy}** | **{beam}** "
                          f"| | | {ratio(mine['beam5']['peak_rss_mb'], b['peak_rss_mb'])} | |")
     return lines
@@ -58,19 +62,29 @@ def table(group: list[dict]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tag", default=None)
+    parser.add_argument("--tag", action="append", default=None, help="only these tags (repeatable)")
+    parser.add_argument("--since", default=None, help="only results dated at or after 'YYYY-MM-DD HH:MM'")
+    parser.add_argument("--extra", action="append", default=[], metavar="TAG=BASE",
+                        help="attnkit rows of TAG join the tables of BASE (e.g. bf16=steps), ratios to BASE's peers")
     args = parser.parse_args()
-    groups = defaultdict(list)
+    extras = dict(item.split("=", 1) for item in args.extra)
+    groups, extra_rows = defaultdict(list), defaultdict(dict)
     for path in sorted(RESULTS.glob("*.json")):
         r = json.loads(path.read_text())
-        if args.tag and r["tag"] != args.tag:
+        if args.since and r["date"] < args.since:
+            continue
+        if r["tag"] in extras and r["toolkit"] == "attnkit":
+            extra_rows[(extras[r["tag"]], r["data"], r["model"], r["threads"], r["round"])][r["tag"]] = r
+            continue
+        if args.tag and r["tag"] not in args.tag:
             continue
         groups[(r["tag"], r["data"], r["model"], r["threads"], r["round"])].append(r)
-    for (tag, data, model, threads, round_), group in sorted(groups.items()):
+    for key, group in sorted(groups.items()):
+        tag, data, model, threads, round_ = key
         when = min(r["date"] for r in group)
-        budget = f", budget {group[0]['minutes']} min of training" if tag == "budget" else ""
+        budget = f", budget {group[0]['minutes']} min of training" if group[0].get("minutes") else ""
         print(f"\n#### {data} / {model} / {threads} thread(s) / {tag}{budget} (round {round_}, {when})\n")
-        print("\n".join(table(group)))
+        print("\n".join(table(group, extra_rows.get(key))))
 
 
 if __name__ == "__main__":

@@ -116,3 +116,26 @@ def test_forward_shapes_and_weights(style):
     mask = batch.source_mask[:, None, :].expand_as(out.weights)
     assert torch.all(out.weights[~mask] == 0)  # padding gets exactly zero
     torch.testing.assert_close(out.weights.sum(-1), torch.ones(out.weights.shape[:2]))
+
+
+def test_luong_linear_attentional_vector_is_the_unsquashed_combination_and_still_learns():
+    """attentional_tanh=False: h~_t = W_c [c_t; h_t] + b fed back and read by the output layer,
+    unbounded (a tanh would keep it inside (-1, 1)); the model still learns the batch by heart."""
+    torch.manual_seed(0)
+    config = ModelConfig(style="luong", embedding_dim=8, hidden_dim=16, dropout=0.0, attentional_tanh=False)
+    model = build_model(config, VOCAB, VOCAB).eval()
+    with torch.no_grad():
+        model.decoder.combine.weight.mul_(20.0)
+    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
+    memory = model.encode(batch.source, batch.source_lengths)
+    state = model.start(memory)
+    out = model.step(batch.target_in[:, 0], state, memory)
+    feed = out.state.feed
+    assert feed.abs().max() > 1.0
+    query = out.state.hidden[-1]
+    context = (out.weights[:, :, None] * memory.states).sum(1)
+    expected = model.decoder.combine(torch.cat([context, query], -1))
+    torch.testing.assert_close(feed, expected, atol=1e-5, rtol=1e-5)
+    torch.manual_seed(0)
+    first, last = overfit(build_model(config, VOCAB, VOCAB))
+    assert first > 2.0 and last < THRESHOLD
