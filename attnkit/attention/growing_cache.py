@@ -35,30 +35,36 @@ class GrowingCache:
     @classmethod
     def start(cls, projected: Tensor, values: Tensor, capacity: int = 32) -> GrowingCache:
         """A cache holding the first L positions: projected and values (B, H, L, Dh)."""
-        return cls.empty_like(projected, max(capacity, projected.shape[2])).append(projected, values)
+        return cls._empty(projected, max(capacity, projected.shape[2]), projected.shape[0]).append(projected, values)
 
     @classmethod
-    def empty_like(cls, projected: Tensor, capacity: int, batch: int | None = None) -> GrowingCache:
-        batch_size, heads, _, head_dim = projected.shape
-        batch_size = batch_size if batch is None else batch
-        storage = projected.new_empty((2, capacity, batch_size, heads, head_dim))
+    def _empty(cls, like: Tensor, capacity: int, batch: int) -> GrowingCache:
+        """An empty cache with storage for ``capacity`` positions of ``batch`` rows, heads and
+        head width as ``like`` (B, H, L, Dh), its dtype and device."""
+        heads, head_dim = like.shape[1], like.shape[3]
+        storage = like.new_empty((2, capacity, batch, heads, head_dim))
         return cls(storage[0], storage[1], 0)
 
     @property
     def capacity(self) -> int:
         return self.projected_storage.shape[0]
 
+    def _filled(self) -> tuple[Tensor, Tensor]:
+        """The filled prefix as (B, H, S, Dh) views of the storage."""
+        return (self.projected_storage[:self.length].permute(1, 2, 0, 3),
+                self.value_storage[:self.length].permute(1, 2, 0, 3))
+
     def append(self, projected: Tensor, values: Tensor) -> GrowingCache:
         """Add L positions: projected and values (B, H, L, Dh). Returns the longer cache."""
         new_length = self.length + projected.shape[2]
         shared = self._frontier[0] == self.length  # nobody has written past our end
-        if not shared or new_length > self.capacity:
-            target = GrowingCache.empty_like(self.projected_storage.permute(1, 2, 0, 3),
-                                             max(new_length, 2 * self.capacity if shared else self.capacity))
-            target.projected_storage[:self.length] = self.projected_storage[:self.length]
-            target.value_storage[:self.length] = self.value_storage[:self.length]
-            grown = GrowingCache(target.projected_storage, target.value_storage, self.length)
-            return grown.append(projected, values)
+        if not shared or new_length > self.capacity:  # copy into fresh storage first
+            capacity = max(new_length, 2 * self.capacity if shared else self.capacity)
+            fresh = GrowingCache._empty(projected, capacity, projected.shape[0])
+            fresh.projected_storage[:self.length] = self.projected_storage[:self.length]
+            fresh.value_storage[:self.length] = self.value_storage[:self.length]
+            fresh.length = fresh._frontier[0] = self.length
+            return fresh.append(projected, values)
         self.projected_storage[self.length:new_length] = projected.permute(2, 0, 1, 3)
         self.value_storage[self.length:new_length] = values.permute(2, 0, 1, 3)
         self._frontier[0] = new_length
@@ -66,16 +72,14 @@ class GrowingCache:
 
     def view(self) -> KeyCache:
         """The KeyCache of the filled positions: projected, values (B, H, S, Dh); keys (B, S, 0)."""
-        projected = self.projected_storage[:self.length].permute(1, 2, 0, 3)
-        values = self.value_storage[:self.length].permute(1, 2, 0, 3)
+        projected, values = self._filled()
         keys = projected.new_empty((projected.shape[0], self.length, 0))
         return KeyCache(keys=keys, values=values, projected=projected)
 
     def index_select(self, index: Tensor) -> GrowingCache:
         """Pick batch rows (e.g. reorder beams), index (B',): the filled prefix is copied once,
         into new storage of the same capacity."""
-        target = GrowingCache.empty_like(self.projected_storage.permute(1, 2, 0, 3), self.capacity,
-                                         batch=index.shape[0])
+        target = GrowingCache._empty(self._filled()[0], self.capacity, index.shape[0])
         filled = slice(0, self.length)
         torch.index_select(self.projected_storage[filled], 1, index, out=target.projected_storage[filled])
         torch.index_select(self.value_storage[filled], 1, index, out=target.value_storage[filled])

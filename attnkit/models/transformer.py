@@ -53,10 +53,12 @@ class Embedding(nn.Module):
 
 
 class FeedForward(nn.Sequential):
-    """FFN(x) = W_2 ReLU(W_1 x + b_1) + b_2 (Vaswani 2017 eq. 2). (B, T, D) -> (B, T, D)"""
+    """FFN(x) = W_2 ReLU(W_1 x + b_1) + b_2 (Vaswani 2017 eq. 2), without b_1, b_2 when not
+    ``bias``. (B, T, D) -> (B, T, D)"""
 
-    def __init__(self, dim: int, hidden: int, dropout: float) -> None:
-        super().__init__(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, dim))
+    def __init__(self, dim: int, hidden: int, dropout: float, bias: bool = True) -> None:
+        super().__init__(nn.Linear(dim, hidden, bias=bias), nn.ReLU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, dim, bias=bias))
 
 
 class Sublayer(nn.Module):
@@ -76,10 +78,10 @@ class Sublayer(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
+    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool, bias: bool = True) -> None:
         super().__init__()
-        self.self_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout)
-        self.ff = FeedForward(dim, ff, dropout)
+        self.self_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout, bias=bias)
+        self.ff = FeedForward(dim, ff, dropout, bias)
         self.attn_block, self.ff_block = Sublayer(dim, pre_norm, dropout), Sublayer(dim, pre_norm, dropout)
 
     def forward(self, x: Tensor, mask: Tensor, need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
@@ -91,11 +93,11 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool) -> None:
+    def __init__(self, dim: int, heads: int, ff: int, dropout: float, pre_norm: bool, bias: bool = True) -> None:
         super().__init__()
-        self.self_attn = MultiHeadAttention(dim, num_heads=heads, causal=True, dropout=dropout)
-        self.cross_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout)
-        self.ff = FeedForward(dim, ff, dropout)
+        self.self_attn = MultiHeadAttention(dim, num_heads=heads, causal=True, dropout=dropout, bias=bias)
+        self.cross_attn = MultiHeadAttention(dim, num_heads=heads, dropout=dropout, bias=bias)
+        self.ff = FeedForward(dim, ff, dropout, bias)
         self.blocks = nn.ModuleList(Sublayer(dim, pre_norm, dropout) for _ in range(3))
 
     def forward(self, x: Tensor, memory: KeyCache, memory_mask: Tensor, cache: GrowingCache | None = None, *,
@@ -118,6 +120,8 @@ class DecoderLayer(nn.Module):
         x = attn_block.residual(x, own.context)
         queries = cross_block.inputs(x)  # (B*K, 1, D) with beams
         if beams > 1:
+            if x.shape[1] != 1:
+                raise ValueError(f"beams > 1 decodes one position at a time; got {x.shape[1]} positions")
             queries = queries.view(-1, beams, queries.shape[-1])  # (B, K, D): the K beams as K queries
         cross = self.cross_attn(queries, memory, mask=memory_mask, need_weights=need_weights, average_weights=False)
         context, cross_weights = cross.context, cross.weights
@@ -157,8 +161,11 @@ class TransformerSeq2Seq(nn.Module):
             self.source_embedding = self.target_embedding
         else:
             self.source_embedding = Embedding(source_vocab, dim, **embed)
-        self.encoder = nn.ModuleList(EncoderLayer(dim, heads, ff, dropout, pre) for _ in range(config.encoder_layers))
-        self.decoder = nn.ModuleList(DecoderLayer(dim, heads, ff, dropout, pre) for _ in range(config.decoder_layers))
+        bias = config.bias
+        self.encoder = nn.ModuleList(EncoderLayer(dim, heads, ff, dropout, pre, bias)
+                                     for _ in range(config.encoder_layers))
+        self.decoder = nn.ModuleList(DecoderLayer(dim, heads, ff, dropout, pre, bias)
+                                     for _ in range(config.decoder_layers))
         self.encoder_norm = nn.LayerNorm(dim) if pre else nn.Identity()
         self.decoder_norm = nn.LayerNorm(dim) if pre else nn.Identity()
         self.output = nn.Linear(dim, target_vocab)

@@ -64,6 +64,9 @@ def test_ints_widen_to_floats_and_null_is_accepted_where_optional():
     ({"model": {"dropout": 1.0}}, ["model.dropout"]),
     ({"train": {"max_steps": 0}}, ["train.max_steps"]),
     ({"train": {"label_smoothing": 1.5}}, ["train.label_smoothing"]),
+    ({"model": {"bias": False}}, ["model.bias", "transformer"]),
+    ({"model": {"attentional_tanh": False}}, ["model.attentional_tanh", "luong"]),
+    ({"model": {"init_range": 0.0, "init": "uniform"}}, ["model.init_range"]),
 ])
 def test_bad_combinations_are_rejected_naming_the_keys(data, keys):
     with pytest.raises(ConfigError) as error:

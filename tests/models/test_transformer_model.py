@@ -29,7 +29,8 @@ def batch():
     return source, lengths, target_in
 
 
-@pytest.mark.parametrize("overrides", [{}, {"norm": "post"}, {"positions": "learned"}, {"decoder_layers": 1}])
+@pytest.mark.parametrize("overrides", [{}, {"norm": "post"}, {"positions": "learned"}, {"decoder_layers": 1},
+                                       {"bias": False}])
 def test_incremental_decoding_with_cache_equals_full_recomputation(overrides):
     model = tiny(**overrides)
     source, lengths, target_in = batch()
@@ -206,3 +207,13 @@ def test_beams_sharing_one_memory_row_decode_as_beams_with_copied_memory():
         assert [h.score for h in mine] == pytest.approx([h.score for h in reference], abs=1e-5)
         for a, b in zip(mine, reference, strict=True):
             torch.testing.assert_close(a.alignment, b.alignment, atol=1e-6, rtol=1e-5)
+
+
+def test_without_bias_only_layer_norms_and_the_output_layer_keep_biases():
+    with_bias, without = tiny(), tiny(bias=False)
+    names = {name for name, _ in without.named_parameters() if name.endswith("bias")}
+    assert names and all("norm" in name or name == "output.bias" for name in names)
+    removed = sum(p.numel() for p in with_bias.parameters()) - sum(p.numel() for p in without.parameters())
+    # per layer: 3E in-projection + E out-projection biases per attention, ff + E in the feed-forward
+    dim, ff = 16, 32
+    assert removed == 2 * (4 * dim + ff + dim) + 2 * (2 * 4 * dim + ff + dim)
