@@ -18,6 +18,19 @@ def sent_s(part: dict) -> float:
     return 1000 / part["decode_s"]  # the dev set: 1000 sentences
 
 
+OUTPUTS = {"attnkit": "dev.beam{}.txt", "joeynmt": "out.beam{}.dev", "opennmt": "dev.beam{}.txt"}
+
+
+def mean_length(r: dict, beam: int) -> float | None:
+    """Mean output length in tokens (pieces) of a run's dev decoding, read from its output file."""
+    name = f"{r['data']}-{r['model']}-t{r['threads']}-{r['tag']}-{r['toolkit']}-r{r['round']}"
+    path = RESULTS.parent / "runs" / name / OUTPUTS[r["toolkit"]].format(beam)
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return sum(len(line.split()) for line in lines) / max(len(lines), 1)
+
+
 def quality(part: dict) -> str:
     if "exact_match" in part:
         return f"{part['exact_match']:.1f}"
@@ -36,15 +49,18 @@ def table(group: list[dict], extra: dict[str, dict] | None = None) -> list[str]:
     mine = by.get("attnkit")
     metric = "exact match %" if group[0]["data"] == "reverse" else "BLEU / chrF"
     lines = [f"| toolkit | updates | train tgt tok/s | train peak RSS MB | greedy sent/s | beam-5 sent/s | "
-             f"dev {metric} greedy | dev {metric} beam 5 | decode peak RSS MB (beam 5) | load avg (before) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f"output length greedy / beam 5 | dev {metric} greedy | dev {metric} beam 5 | "
+             "decode peak RSS MB (beam 5) | load avg (before) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in ("attnkit", *(f"attnkit {label}" for label in extra or {}), *PEERS):
         r = by.get(name)
         if r is None:
             continue
         t, g, b = r["train"], r["beam1"], r["beam5"]
+        lengths = [mean_length(r, beam) for beam in (1, 5)]
+        shown = " / ".join("?" if x is None else f"{x:.1f}" for x in lengths)
         lines.append(f"| {name} | {t['steps']} | {t['tok_s']:,.0f} | {t['peak_rss_mb']:,.0f} | {sent_s(g):,.0f} | "
-                     f"{sent_s(b):,.0f} | {quality(g)} | {quality(b)} | {b['peak_rss_mb']:,.0f} | "
+                     f"{sent_s(b):,.0f} | {shown} | {quality(g)} | {quality(b)} | {b['peak_rss_mb']:,.0f} | "
                      f"{', '.join(str(x) for x in r['load_before'])} |")
     for label in ("attnkit", *(f"attnkit {label}" for label in extra or {})):
         mine = by.get(label)
@@ -56,7 +72,7 @@ def table(group: list[dict], extra: dict[str, dict] | None = None) -> list[str]:
             greedy, beam = ratio(sent_s(mine["beam1"]), sent_s(g)), ratio(sent_s(mine["beam5"]), sent_s(b))
             lines.append(f"| **{label}/{name}** | | **{ratio(mine['train']['tok_s'], t['tok_s'])}** | "
                          f"{ratio(mine['train']['peak_rss_mb'], t['peak_rss_mb'])} | **{greedy}** | **{beam}** "
-                         f"| | | {ratio(mine['beam5']['peak_rss_mb'], b['peak_rss_mb'])} | |")
+                         f"| | | | {ratio(mine['beam5']['peak_rss_mb'], b['peak_rss_mb'])} | |")
     return lines
 
 
