@@ -106,7 +106,7 @@ class TrainConfig:
     max_minutes: float | None = option(None, "stop after this much wall-clock training time")
     precision: Literal["fp32", "bf16"] = option(
         "fp32", "bf16: mixed precision (forward passes under torch.autocast bfloat16; weights, gradients and "
-                "optimizer in float32), several times faster on CPUs with AMX/AVX512-BF16 and recent GPUs")
+                "optimizer in float32): faster matrix products on CPUs with AMX/AVX512-BF16 and recent GPUs")
     label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
     clip_norm: float | None = option(1.0, "clip the gradient norm to this value (null: no clipping)")
     eval_every: int = option(250, "evaluate on dev and write checkpoints every this many updates")
