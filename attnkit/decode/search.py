@@ -192,7 +192,8 @@ def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: 
     real = (path_tokens != PAD).sum(-1).float()  # tokens incl. EOS
     penalty = real.clamp_min(1.0).pow(alpha).view(-1, k)  # (B, K)
     by_score = (scores / penalty).argsort(dim=-1, descending=True, stable=True)  # (B, K)
-    finished_first = finished.gather(1, by_score).int().argsort(dim=-1, descending=True, stable=True)
+    ended = finished & scores.isfinite()  # a -inf filler beam (tiny vocabularies) never ended
+    finished_first = ended.gather(1, by_score).int().argsort(dim=-1, descending=True, stable=True)
     ranked = by_score.gather(1, finished_first)  # (B, K)
     results = []
     for b in range(scores.shape[0]):
