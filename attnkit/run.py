@@ -218,8 +218,8 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
     references = [p.target for p in dev_pairs]
 
     def evaluate(model: nn.Module) -> dict[str, float]:
-        found = decode_all(model, [s for s, _ in dev_examples],
-                           DecodeConfig(batch_size=256, precision=config.train.precision), device)
+        # float32 even for bf16 training: greedy steps are small, and autocast's casts made them slower
+        found = decode_all(model, [s for s, _ in dev_examples], DecodeConfig(batch_size=256), device)
         hypotheses = [run.target_tokenizer.decode(run.target_vocab.decode(h[0].tokens)) for h in found]
         return quick_scores(hypotheses, references)
 

@@ -22,8 +22,11 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
     s_0 = tanh(W_b final) that starts every layer from the encoder's summary.
 
     Subclasses define ``feature_dim``, ``deep_output`` (whether the features still need a
-    tanh layer before the vocabulary projection) and ``step``.
+    tanh layer before the vocabulary projection) and ``step``, and name in ``model_options``
+    the ``model.*`` config keys their constructor takes beyond the shared ones.
     """
+
+    model_options: tuple[str, ...] = ()
 
     def __init__(self, embedding_dim: int, hidden_dim: int, input_dim: int, *, layers: int,
                  cell: str, dropout: float) -> None:
@@ -130,6 +133,8 @@ class LuongDecoder(RecurrentDecoder):
     ``attentional_tanh=False`` makes it linear, h~_t = W_c [c_t; h_t] + b (OpenNMT-py's form
     with additive scores): on the debian corpus it reached a lower dev loss in the same updates
     (benchmarks/RESULTS.md)."""
+
+    model_options = ("attentional_tanh",)
 
     def __init__(self, embedding_dim: int, hidden_dim: int, *, layers: int, cell: str, dropout: float,
                  attention: Attention, attentional_tanh: bool = True) -> None:

@@ -40,10 +40,10 @@ class RNNSeq2Seq(nn.Module):
             attention = build(config.attention.name, query_dim=hidden, key_dim=hidden,
                               **config.attention.options)
         self.embedding = nn.Embedding(target_vocab, config.embedding_dim, padding_idx=0)
-        style_options = {"attentional_tanh": config.attentional_tanh} if config.style == "luong" else {}
-        self.decoder = DECODER_STYLES[config.style](config.embedding_dim, hidden, layers=config.decoder_layers,
-                                                    cell=config.cell, dropout=config.dropout,
-                                                    attention=attention, **style_options)
+        style = DECODER_STYLES[config.style]
+        self.decoder = style(config.embedding_dim, hidden, layers=config.decoder_layers, cell=config.cell,
+                             dropout=config.dropout, attention=attention,
+                             **{name: getattr(config, name) for name in style.model_options})
         if self.decoder.deep_output:  # one tanh layer over [s_t; c_t; y_{t-1}] (Bahdanau's deep output)
             self.readout = nn.Sequential(nn.Linear(self.decoder.feature_dim, hidden), nn.Tanh(),
                                          nn.Dropout(config.dropout))
