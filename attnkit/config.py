@@ -90,6 +90,8 @@ class DataConfig:
     strict: bool = option(False, "make empty or over-long lines an error instead of dropping them")
     max_tokens: int = option(4096, "token budget of a training batch (padded source + target tokens)")
     max_sentences: int | None = option(None, "cap on sentences per batch")
+    bucket_by: Literal["target", "source"] = option(
+        "target", "length that sorts training pairs into batches first (target: least decoder padding)")
 
 
 @dataclass(frozen=True)

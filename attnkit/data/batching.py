@@ -104,6 +104,9 @@ def collate(examples: Sequence[Example], indices: Sequence[int] | None = None) -
     )
 
 
+BUCKET_SIDES = ("target", "source")
+
+
 def batch_cost(batch_size: int, max_source: int, max_target: int) -> int:
     """Padded tokens of a batch: B * (S + T), T counting the BOS/EOS slot."""
     return batch_size * (max_source + max_target + 1)
@@ -135,24 +138,32 @@ def make_batches(
     shuffle: bool,
     seed: int,
     max_sentences: int | None = None,
+    bucket_by: str = "target",
 ) -> list[Batch]:
     """Length-bucketed batches covering every example exactly once.
 
-    Examples are sorted by (source length, target length) so each batch holds similar lengths
-    and padding stays small; with `shuffle`, ties are broken by a seeded random permutation and
-    the order of the batches is shuffled, so each seed gives a different but reproducible
+    Examples are sorted by length, `bucket_by` side first ("target": (target, source) lengths;
+    "source": (source, target)), so each batch holds similar lengths and padding stays small on
+    that side. Target first is the default for training: a target position costs more than a
+    source position (decoder layers plus the output layer over the whole vocabulary), so its
+    padding is the one to avoid. With `shuffle`, ties are broken by a seeded random permutation
+    and the order of the batches is shuffled, so each seed gives a different but reproducible
     epoch. Without `shuffle`, ties keep input order and batches run shortest first.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
     if max_sentences is not None and max_sentences < 1:
         raise ValueError(f"max_sentences must be >= 1 or None, got {max_sentences}")
+    if bucket_by not in BUCKET_SIDES:
+        raise ValueError(f"bucket_by must be one of {list(BUCKET_SIDES)}, got {bucket_by!r}")
+    first = 1 if bucket_by == "target" else 0
     rng = random.Random(seed)
     tiebreak = list(range(len(examples)))
     if shuffle:
         rng.shuffle(tiebreak)
     order = sorted(
-        range(len(examples)), key=lambda i: (len(examples[i][0]), len(examples[i][1]), tiebreak[i])
+        range(len(examples)),
+        key=lambda i: (len(examples[i][first]), len(examples[i][1 - first]), tiebreak[i]),
     )
     groups = _group(order, examples, max_tokens, max_sentences)
     if shuffle:

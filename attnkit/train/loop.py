@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
@@ -28,6 +27,7 @@ from ..precision import autocast
 from .checkpoint import load_checkpoint, save_atomic
 from .distributed import World, barrier, broadcast_from_main
 from .optim import build_optimizer, build_scheduler
+from .token_loss import token_nll
 
 Evaluate = Callable[[nn.Module], dict[str, float]]
 
@@ -70,14 +70,12 @@ def sequence_loss(model: nn.Module, batch: Batch, config: TrainConfig, progress:
     # flat (B*T, V) rows: log_softmax over the contiguous last axis (over a transposed (B, V, T)
     # view it ran several times slower and dominated the step)
     flat_logits, flat_tokens = logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)  # (B*T, V), (B*T,)
-    nll = F.cross_entropy(flat_logits, flat_tokens, ignore_index=PAD, reduction="none").view_as(tokens)  # (B, T)
+    smoothing = config.label_smoothing
+    nll, smooth = token_nll(flat_logits, flat_tokens, smoothing=bool(smoothing))  # (B*T,) each
+    nll = nll.view_as(tokens)  # (B, T)
     count = valid.sum().clamp_min(1)
     report = nll.sum() / count
-    if config.label_smoothing:
-        loss = F.cross_entropy(flat_logits, flat_tokens, ignore_index=PAD,
-                               label_smoothing=config.label_smoothing, reduction="sum") / count
-    else:
-        loss = report
+    loss = ((1 - smoothing) * nll.sum() + smoothing * smooth.sum()) / count if smoothing else report
     if out.log_prob is not None:
         loss = loss + _reinforce(out, nll, valid, config, progress)
     return loss, report
@@ -102,8 +100,7 @@ def dev_loss(model: nn.Module, batches: Sequence[Batch], device: torch.device) -
     for batch in batches:
         batch = batch.to(device)
         logits = model(batch.source, batch.source_lengths, batch.target_in).logits.float()  # (B, T, V)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch.target_out.reshape(-1),
-                                 ignore_index=PAD, reduction="sum").item()
+        total += token_nll(logits.reshape(-1, logits.shape[-1]), batch.target_out.reshape(-1))[0].sum().item()
         count += batch.num_target_tokens
     model.train()
     return total / max(count, 1)
@@ -167,7 +164,8 @@ class Trainer:
 
     def epoch_batches(self, epoch: int) -> list[Batch]:
         batches = make_batches(self.train_examples, self.data.max_tokens, shuffle=True,
-                               seed=self.config.seed + epoch, max_sentences=self.data.max_sentences)
+                               seed=self.config.seed + epoch, max_sentences=self.data.max_sentences,
+                               bucket_by=self.data.bucket_by)
         if self.world.size > 1:  # every rank gets the same number of batches
             usable = len(batches) // self.world.size * self.world.size
             batches = batches[self.world.rank:usable:self.world.size]

@@ -1,5 +1,6 @@
 """Batching: budget, coverage, padding, BOS/EOS placement, masks, determinism."""
 
+import itertools
 import random
 
 import pytest
@@ -67,6 +68,40 @@ def test_length_bucketing_keeps_padding_small():
     real = sum(len(s) + len(t) + 1 for s, t in examples)
     padded = sum(batch_cost(len(b), b.source.shape[1], b.target_in.shape[1] - 1) for b in batches)
     assert padded < 1.5 * real
+
+
+@pytest.mark.parametrize("side", ["target", "source"])
+def test_bucket_by_sorts_that_side_first(side):
+    rng = random.Random(1)
+    examples = [([4] * rng.randint(1, 30), [5] * rng.randint(1, 30)) for _ in range(400)]
+    batches = make_batches(examples, 10_000, shuffle=False, seed=0, max_sentences=16, bucket_by=side)
+    first = 1 if side == "target" else 0
+    lengths = [sorted(len(examples[i][first]) for i in b.indices.tolist()) for b in batches]
+    for before, after in itertools.pairwise(lengths):  # unshuffled: buckets run shortest first on that side
+        assert before[-1] <= after[0]
+    padded = {name: 0 for name in ("source", "target")}
+    for b in batches:
+        padded["source"] += (b.source == PAD).sum().item()
+        padded["target"] += (b.target_out == PAD).sum().item()
+    other = "source" if side == "target" else "target"
+    assert padded[side] < padded[other] / 4  # the sorted side carries little padding
+
+
+def test_target_first_bucketing_pads_fewer_target_positions():
+    rng = random.Random(2)
+    examples = [([4] * rng.randint(1, 25), [5] * rng.randint(1, 25)) for _ in range(300)]
+
+    def target_positions(side):
+        batches = make_batches(examples, 600, shuffle=True, seed=3, bucket_by=side)
+        return sum(b.target_out.numel() for b in batches)
+
+    real = sum(len(t) + 1 for _, t in examples)
+    assert real <= target_positions("target") < target_positions("source")
+
+
+def test_bad_bucket_side():
+    with pytest.raises(ValueError, match="bucket_by must be one of"):
+        make_batches([([4], [5])], 10, shuffle=False, seed=0, bucket_by="longest")
 
 
 def test_collate_keeps_order_and_to_device():
