@@ -62,6 +62,7 @@ DROPOUT = 0.1
 # input) is the decoder both peers build; ATTNKIT_RNN_STYLE=bahdanau feeds the context instead
 STYLE = os.environ.get("ATTNKIT_RNN_STYLE", "luong")
 SETTINGS: list[tuple[str, object]] = []  # --attnkit-set overrides of attnkit's config
+SEED = [0]  # --seed: every toolkit's training seed
 
 # ---- configs ---------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
                  "tokenizer": "word", "max_len": 1000, "max_tokens": 4096, "max_sentences": BATCH},
         "train": {"optimizer": "adam", "lr": LR[model], "schedule": "constant", "clip_norm": 1.0,
                   "max_steps": steps, "max_minutes": minutes, "eval_every": steps, "eval_sentences": 1000,
-                  "metric": "loss", "patience": None, "seed": 0, "threads": threads, "progress": False,
+                  "metric": "loss", "patience": None, "seed": SEED[0], "threads": threads, "progress": False,
                   "device": "cpu"},
         "decode": {"beam_size": 1, "batch_size": BATCH},
     }
@@ -110,7 +111,7 @@ def joeynmt_config(model: str, data: Path, run: Path, steps: int, beam: int = 1)
                  "src": {"lang": "src", **side}, "trg": {"lang": "tgt", **side}},
         "testing": {"beam_size": beam, "beam_alpha": 1.0, "batch_size": BATCH, "batch_type": "sentence",
                     "eval_metrics": ["bleu"], "sacrebleu_cfg": {"tokenize": "13a"}},
-        "training": {"random_seed": 0, "optimizer": "adam", "learning_rate": LR[model],
+        "training": {"random_seed": SEED[0], "optimizer": "adam", "learning_rate": LR[model],
                      "scheduling": "exponential", "decrease_factor": 1.0,  # = constant (no constant option)
                      "normalization": "tokens", "clip_grad_norm": 1.0, "batch_size": BATCH,
                      "batch_type": "sentence", "epochs": 1000, "updates": steps, "validation_freq": steps,
@@ -137,7 +138,7 @@ def opennmt_config(model: str, data: Path, run: Path, steps: int) -> dict:
         "words_min_frequency": 1, "src_seq_length": 1000, "tgt_seq_length": 1000,
         "data": {"corpus_1": {"path_src": str(data / "train.src"), "path_tgt": str(data / "train.tgt")}},
         "save_model": str(run / "model"), "save_checkpoint_steps": steps, "train_steps": steps,
-        "valid_steps": 10 * steps + 1000, "report_every": 20, "seed": 0, "batch_size": BATCH,
+        "valid_steps": 10 * steps + 1000, "report_every": 20, "seed": SEED[0], "batch_size": BATCH,
         "batch_type": "sents", "normalization": "tokens", "num_workers": 0, "optim": "adam",
         "learning_rate": LR[model], "max_grad_norm": 1.0, "dropout": [DROPOUT], "attention_dropout": [DROPOUT],
         "label_smoothing": 0.0, "world_size": 1, **net,
@@ -283,9 +284,13 @@ def main() -> None:
     parser.add_argument("--toolkits", default=",".join(TOOLKITS))
     parser.add_argument("--rounds", type=int, default=1, help="repeat the toolkits in turn (interleaved)")
     parser.add_argument("--tag", default=None)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="training seed of every toolkit (repeat budget runs over seeds: BLEU after a few "
+                             "hundred updates moves by 1-2 points from seed to seed)")
     parser.add_argument("--attnkit-set", action="append", default=[], metavar="KEY=VALUE",
                         help="override attnkit's config, e.g. model.init=uniform (repeatable)")
     args = parser.parse_args()
+    SEED[0] = args.seed
     for item in args.attnkit_set:
         key, _, value = item.partition("=")
         SETTINGS.append((key, yaml.safe_load(value)))
@@ -308,6 +313,7 @@ def main() -> None:
             load = os.getloadavg()
             result = RUNNERS[toolkit](args.model, args.data, data, run, steps, args.threads, args.minutes)
             result.update(toolkit=toolkit, model=args.model, data=args.data, threads=args.threads, tag=tag,
+                          seed=args.seed,
                           round=round_, minutes=args.minutes, tokens_per_step=tokens_per_step(data),
                           load_before=[round(x, 2) for x in load], load_after=[round(x, 2) for x in os.getloadavg()],
                           date=time.strftime("%Y-%m-%d %H:%M:%S"))
