@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import build
+from .dropout import Dropout
 from .rnn_encoder import Encoded
 
 
@@ -28,7 +29,7 @@ class IntraAttentionEncoder(nn.Module):
                  dropout: float = 0.0, padding_idx: int = 0) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.cell = (nn.LSTMCell if cell == "lstm" else nn.GRUCell)(embedding_dim, hidden_dim)
         self.attention = build("additive", query_dim=embedding_dim + hidden_dim, key_dim=hidden_dim)
         rnn = nn.LSTM if cell == "lstm" else nn.GRU

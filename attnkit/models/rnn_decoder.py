@@ -13,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import Attention, AttentionOutput
+from .dropout import Dropout
 from .rnn_encoder import RNN_CELLS
 from .state import DecoderState, Memory
 
@@ -35,7 +36,7 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
         self.rnn = RNN_CELLS[cell](input_dim, hidden_dim, num_layers=layers, batch_first=True,
                                    dropout=dropout if layers > 1 else 0.0)
         self.bridge = nn.Linear(hidden_dim, hidden_dim * layers)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def start(self, memory: Memory) -> DecoderState:
         batch = memory.final.shape[0]

@@ -8,6 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .dropout import Dropout
+
 RNN_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 
 
@@ -41,7 +43,7 @@ class RNNEncoder(nn.Module):
         if hidden_dim % directions:
             raise ValueError(f"hidden_dim must be even for a bidirectional encoder; got {hidden_dim}")
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
         self.rnn = RNN_CELLS[cell](embedding_dim, hidden_dim // directions, num_layers=layers,
                                    batch_first=True, bidirectional=bidirectional,
                                    dropout=dropout if layers > 1 else 0.0)

@@ -7,6 +7,7 @@ from torch import Tensor, nn
 
 from ..attention import build
 from ..config import ModelConfig
+from .dropout import Dropout
 from .intra_encoder import IntraAttentionEncoder
 from .rnn_decoder import DECODER_STYLES
 from .rnn_encoder import RNNEncoder
@@ -46,7 +47,7 @@ class RNNSeq2Seq(nn.Module):
                              **{name: getattr(config, name) for name in style.model_options})
         if self.decoder.deep_output:  # one tanh layer over [s_t; c_t; y_{t-1}] (Bahdanau's deep output)
             self.readout = nn.Sequential(nn.Linear(self.decoder.feature_dim, hidden), nn.Tanh(),
-                                         nn.Dropout(config.dropout))
+                                         Dropout(config.dropout))
         else:  # Luong: softmax(W_s h~_t) straight from the attentional vector
             self.readout = nn.Identity()
         self.output = nn.Linear(hidden, target_vocab)

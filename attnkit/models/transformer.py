@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from ..attention import GrowingCache, KeyCache, MultiHeadAttention
 from ..config import ModelConfig
+from .dropout import Dropout
 from .state import Memory, SequenceOutput, StepOutput, TransformerState
 
 
@@ -41,7 +42,7 @@ class Embedding(nn.Module):
         self.learned = nn.Embedding(max_positions, dim) if learned else None
         self.register_buffer("table", None if learned else sinusoidal_positions(max_positions, dim), persistent=False)
         self.scale, self.max_positions = math.sqrt(dim), max_positions
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = Dropout(dropout)
 
     def forward(self, tokens: Tensor, offset: int = 0) -> Tensor:
         length = tokens.shape[1]
@@ -57,7 +58,7 @@ class FeedForward(nn.Sequential):
     ``bias``. (B, T, D) -> (B, T, D)"""
 
     def __init__(self, dim: int, hidden: int, dropout: float, bias: bool = True) -> None:
-        super().__init__(nn.Linear(dim, hidden, bias=bias), nn.ReLU(), nn.Dropout(dropout),
+        super().__init__(nn.Linear(dim, hidden, bias=bias), nn.ReLU(), Dropout(dropout),
                          nn.Linear(hidden, dim, bias=bias))
 
 
@@ -67,7 +68,7 @@ class Sublayer(nn.Module):
 
     def __init__(self, dim: int, pre_norm: bool, dropout: float) -> None:
         super().__init__()
-        self.norm, self.pre_norm, self.dropout = nn.LayerNorm(dim), pre_norm, nn.Dropout(dropout)
+        self.norm, self.pre_norm, self.dropout = nn.LayerNorm(dim), pre_norm, Dropout(dropout)
 
     def inputs(self, x: Tensor) -> Tensor:
         return self.norm(x) if self.pre_norm else x

@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/peers/compare.py --model rnn --data debian --threads 1 --steps 300
     .venv/bin/python benchmarks/peers/compare.py --model rnn --data debian --threads 1 --minutes 2 \
         --tag budget                                       # the same wall-clock budget (see below)
-    .venv/bin/python benchmarks/peers/compare.py --report  # the tables for RESULTS.md
+    .venv/bin/python benchmarks/peers/report.py            # the tables for RESULTS.md
 
 For each toolkit in turn (attnkit, joeynmt, opennmt, interleaved with --rounds) it writes the
 toolkit's own config for the same model, trains for --steps updates with no validation inside
@@ -18,9 +18,10 @@ decoding, decoding sentences/s (decoding time only, model loaded: JoeyNMT's "Gen
 OpenNMT-py's "Total translation time", attnkit_decode.py's timer), dev BLEU / chrF (sacrebleu on
 detokenised output) or exact match (reverse). Results go to work/results/*.json.
 
---minutes M: the same wall-clock budget. attnkit trains with train.max_minutes = M; a peer
-gets the number of updates its measured throughput (from the --steps run with the same model,
-data and threads) fits in M minutes of training.
+--minutes M: the same wall-clock budget. attnkit trains with train.max_minutes = M (its clock
+includes its warm-up); a peer gets the number of updates its fastest measured throughput (over
+the --steps runs with the same model, data and threads, every round) fits in M minutes of
+training, its start-up not counted.
 
 Model (a) rnn: 1-layer bidirectional GRU encoder (128 per direction, 256 together), Bahdanau
 (mlp/additive) attention, 1-layer GRU decoder of 256 fed the previous attentional vector (input
@@ -258,14 +259,18 @@ def load_results() -> list[dict]:
 
 
 def budget_steps(toolkit: str, model: str, data_name: str, threads: int, minutes: float) -> int:
-    """Updates that fit in ``minutes`` at the toolkit's throughput in the fixed-steps run."""
-    for r in reversed(load_results()):
+    """Updates that fit in ``minutes`` at the toolkit's fastest throughput among its fixed-steps runs
+    (every round): the generous reading, so a slow measurement never shortens a peer's budget."""
+    rates = []
+    for r in load_results():
         if (r["toolkit"], r["model"], r["data"], r["threads"], r["tag"]) == (toolkit, model, data_name, threads,
                                                                            "steps"):
             tokens_per_step = r["train"].get("tokens_per_step") or r["tokens_per_step"]  # OpenNMT logs its own
-            steps = minutes * 60 * r["train"]["tok_s"] / tokens_per_step
-            return max(20, 20 * round(steps / 20))  # JoeyNMT wants a multiple of its logging_freq (20)
-    sys.exit(f"no fixed-steps result for {toolkit} {model} {data_name} threads={threads}: run --steps first")
+            rates.append(r["train"]["tok_s"] / tokens_per_step)
+    if not rates:
+        sys.exit(f"no fixed-steps result for {toolkit} {model} {data_name} threads={threads}: run --steps first")
+    steps = minutes * 60 * max(rates)
+    return max(20, 20 * round(steps / 20))  # JoeyNMT wants a multiple of its logging_freq (20)
 
 
 def tokens_per_step(data: Path) -> float:

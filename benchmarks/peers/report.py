@@ -1,6 +1,10 @@
 """Markdown tables of benchmarks/peers/work/results/*.json, with attnkit/peer ratios from the same run.
 
     .venv/bin/python benchmarks/peers/report.py [--tag steps] [--since "2026-11-22 22:40"] [--extra bf16=steps]
+        [--seeds budget]
+
+--seeds BASE adds, per data/model/threads, dev quality after the budget for every seed run of BASE
+(tags BASE, BASE-s1, BASE-s2, ...) and each toolkit's mean.
 """
 
 from __future__ import annotations
@@ -76,13 +80,45 @@ def table(group: list[dict], extra: dict[str, dict] | None = None) -> list[str]:
     return lines
 
 
+def seeds_table(runs: list[dict]) -> list[str]:
+    """Rows per toolkit: updates and dev quality (beam 5, greedy) per seed, then the means."""
+    seeds = sorted({r.get("seed", 0) for r in runs})
+    head = " | ".join(f"seed {s}: updates, beam 5 / greedy" for s in seeds)
+    lines = [f"| toolkit | {head} | mean updates | mean beam 5 | mean greedy |",
+             "|---|" + "---|" * (len(seeds) + 3)]
+    metric = "exact_match" if runs[0]["data"] == "reverse" else "bleu"
+    for toolkit in ("attnkit", *PEERS):
+        mine = {r.get("seed", 0): r for r in runs if r["toolkit"] == toolkit}
+        if not mine:
+            continue
+        cells = [f"{mine[s]['train']['steps']}, {mine[s]['beam5'][metric]:.2f} / {mine[s]['beam1'][metric]:.2f}"
+                 if s in mine else "" for s in seeds]
+        mean = [sum(r[part][metric] for r in mine.values()) / len(mine) for part in ("beam5", "beam1")]
+        updates = sum(r["train"]["steps"] for r in mine.values()) / len(mine)
+        lines.append(f"| {toolkit} | {' | '.join(cells)} | {updates:.0f} | {mean[0]:.2f} | {mean[1]:.2f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tag", action="append", default=None, help="only these tags (repeatable)")
     parser.add_argument("--since", default=None, help="only results dated at or after 'YYYY-MM-DD HH:MM'")
     parser.add_argument("--extra", action="append", default=[], metavar="TAG=BASE",
                         help="attnkit rows of TAG join the tables of BASE (e.g. bf16=steps), ratios to BASE's peers")
+    parser.add_argument("--seeds", default=None, metavar="BASE",
+                        help="a table of dev quality over the seed runs of tag BASE (BASE, BASE-s1, ...)")
     args = parser.parse_args()
+    if args.seeds:
+        by_setting = defaultdict(list)
+        for path in sorted(RESULTS.glob("*.json")):
+            r = json.loads(path.read_text())
+            if (r["tag"] == args.seeds or r["tag"].startswith(args.seeds + "-s")) and (
+                    not args.since or r["date"] >= args.since):
+                by_setting[(r["data"], r["model"], r["threads"])].append(r)
+        for (data, model, threads), runs in sorted(by_setting.items()):
+            print(f"\n#### {data} / {model} / {threads} thread(s) / {args.seeds}: dev quality per seed\n")
+            print("\n".join(seeds_table(runs)))
+        return
     extras = dict(item.split("=", 1) for item in args.extra)
     groups, extra_rows = defaultdict(list), defaultdict(dict)
     for path in sorted(RESULTS.glob("*.json")):
