@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from attnkit.models.dropout import LEVELS, Dropout
+from attnkit.models.dropout import LEVELS, MIN_ELEMENTS, Dropout
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3, 0.5])
@@ -22,7 +22,7 @@ def test_drop_rate_and_scale(p):
 
 def test_gradient_is_the_mask():
     torch.manual_seed(1)
-    x = torch.randn(64, 15, 32, requires_grad=True)
+    x = torch.randn(64, 15, 64, requires_grad=True)
     y = Dropout(0.25).train()(x)
     y.backward(torch.ones_like(y))
     mask = x.grad
@@ -32,7 +32,7 @@ def test_gradient_is_the_mask():
 
 
 def test_torch_seed_fixes_the_mask():
-    x = torch.ones(200, 50)
+    x = torch.ones(200, 200)
     masks = []
     for seed in (5, 5, 6):
         torch.manual_seed(seed)
@@ -46,15 +46,26 @@ def test_torch_seed_fixes_the_mask():
 
 def test_bfloat16_input_keeps_its_dtype():
     torch.manual_seed(2)
-    x = torch.ones(100, 100, dtype=torch.bfloat16, requires_grad=True)
+    x = torch.ones(200, 200, dtype=torch.bfloat16, requires_grad=True)
     y = Dropout(0.1).train()(x)
     assert y.dtype == torch.bfloat16
     y.sum().backward()
     assert x.grad.dtype == torch.bfloat16 and (x.grad != 0).float().mean() > 0.85
 
 
+def test_small_tensors_take_torchs_path():
+    x = torch.ones(MIN_ELEMENTS - 1)
+    torch.manual_seed(4)
+    ours = Dropout(0.5).train()(x)
+    torch.manual_seed(4)
+    assert torch.equal(ours, nn.Dropout(0.5).train()(x))
+    torch.manual_seed(4)
+    big = Dropout(0.5).train()(torch.ones(MIN_ELEMENTS))
+    assert set(torch.unique(big).tolist()) == {0.0, 2.0}
+
+
 def test_identity_or_nn_dropout_elsewhere():
-    x = torch.randn(30, 30)
+    x = torch.randn(300, 300)
     assert torch.equal(Dropout(0.5).eval()(x), x)
     assert torch.equal(Dropout(0.0).train()(x), x)
     assert torch.equal(Dropout(1.0).train()(x), torch.zeros_like(x))
