@@ -229,6 +229,7 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
         trainer.resume()
     try:
         result = trainer.fit()
+        barrier(world)  # every rank finished (the main process's last save too) before the group goes away
     finally:
         shutdown(world)
     run.model = model
