@@ -25,13 +25,10 @@ class CommandError(Exception):
 
 
 def _decode_config(run, args) -> DecodeConfig:
-    base = run.config.decode
-    beam = args.beam if args.beam is not None else base.beam_size
-    n_best = args.n_best if getattr(args, "n_best", None) is not None else min(base.n_best, beam)
-    if beam < 1 or not 1 <= n_best <= beam:
-        raise CommandError(f"--beam must be >= 1 and --n-best in 1..beam; got --beam {beam} --n-best {n_best}")
-    return DecodeConfig(beam_size=beam, length_penalty=base.length_penalty, max_length_ratio=base.max_length_ratio,
-                        max_length_extra=base.max_length_extra, n_best=n_best, batch_size=base.batch_size)
+    """The run's saved decode settings with --beam / --n-best over them."""
+    from .evaluation import decode_config
+
+    return decode_config(run, args.beam, getattr(args, "n_best", None))
 
 
 # ---- commands --------------------------------------------------------------------------------
@@ -64,6 +61,33 @@ def cmd_translate(args) -> int:
         else:
             for t in translations:
                 print(f"{i}\t{t.text}\t{t.score:.4f}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import json
+
+    from .run import open_run
+
+    run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
+    decode = _decode_config(run, args)
+    names = run.schema.inputs
+    examples = []
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            example = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CommandError(f"stdin:{number}: not a JSON object ({error.msg})") from None
+        missing = [name for name in names if not isinstance(example, dict) or name not in example]
+        if missing:
+            raise CommandError(f"stdin:{number}: the example lacks {', '.join(missing)} (this run reads "
+                               f"{', '.join(names)})")
+        examples.append(example)
+    for prediction in run.predict(examples, decode) if examples else []:
+        found = [p.to_json() for p in prediction] if isinstance(prediction, list) else prediction.to_json()
+        print(json.dumps(found, ensure_ascii=False))
     return 0
 
 
@@ -188,7 +212,7 @@ def _add_compare_and_report(commands, formatter) -> None:
     p.add_argument("--split", default="test", help="split(s) of each run's task, comma-joined (test, long, "
                    "test,long, ...)")
     p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
-    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf"],
+    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf", "accuracy"],
                    help="the metric to draw (default: exact_match)")
     p.add_argument("--out", help="output folder (default: runs/compare)")
     p.add_argument("--beam", type=int, default=None, metavar="K", help="beam width (default: each run's own)")
@@ -234,6 +258,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_translate)
+
+    p = commands.add_parser("predict", help="any run's own output for JSON examples from stdin",
+                            formatter_class=formatter,
+                            description="Read one JSON example per line from stdin (the run's input parts by "
+                                        "name, e.g. {\"source\": \"...\"} or {\"frames\": [[...], ...]}) and "
+                                        "print one JSON line per example: the output (a label, a text or, with "
+                                        "--n-best, a list of hypotheses), its scores and the attention weights.",
+                            epilog="example:\n  echo '{\"source\": \"14 March 2021\"}' | attnkit predict runs/demo\n"
+                                   "  attnkit predict runs/needle < examples.jsonl")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    _decode_options(p, n_best=True)
+    p.set_defaults(func=cmd_predict)
 
     p = commands.add_parser("evaluate", help="BLEU/chrF/exact match, overall and by source length",
                             formatter_class=formatter, description="Decode a data set and score it.",
@@ -305,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"attnkit {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`attnkit config | head`): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

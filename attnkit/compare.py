@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import load_config
-from .evaluation import AttentionReport, attention_cells, attention_report, decode_config, pairs_for, source_lengths
+from .evaluation import AttentionReport, attention_cells, attention_report, decode_config, examples_for
 from .metrics import LABELS, METRICS, BucketScore, by_length, compute, default_buckets, format_table
 from .run import Run, RunError, load_splits, open_run, train
 from .viz import plot_metric_by_length
@@ -52,17 +52,21 @@ class Comparison:
 
 
 def training_range(run: Run) -> tuple[int, int] | None:
-    """(shortest, longest) training source length in tokens: the task's min_len/max_len options
-    when it has both (copy, reverse, sort), else measured on the run's training data."""
+    """(shortest, longest) training input length (the length field's cost, e.g. source tokens):
+    the task's min_len/max_len options when it has both and one input position per token or
+    item (copy, reverse, sort, needle), else measured on the run's training data."""
     config = run.config
+    field = run.fields[run.schema.length_field]
     if config.data.task:
         from .tasks import get_task
 
         options = get_task(config.data.task, **config.data.task_options).options
-        if "min_len" in options and "max_len" in options and run.source_tokenizer.name == "word":
+        one_per_item = getattr(field, "tokenizer_name", "word") == "word"
+        if "min_len" in options and "max_len" in options and one_per_item:
             return int(options["min_len"]), int(options["max_len"])
     try:
-        lengths = source_lengths(run, load_splits(config)["train"])
+        name = run.schema.length_field
+        lengths = [field.cost(field.encode(e[name])) for e in load_splits(config)["train"]]
     except (OSError, ValueError):
         return None
     return (min(lengths), max(lengths)) if lengths else None
@@ -77,14 +81,15 @@ def _names(directories: Sequence[Path]) -> list[str]:
 def _measure(directory: Path, name: str, split: str, data: str | None, metric: str, beam: int | None):
     """Decode and score one run: (result without buckets, lengths, hypotheses, references)."""
     run = open_run(directory)
-    pairs = pairs_for(run, split, data)
-    hypotheses = [t[0].text for t in run.translate([p.source for p in pairs], decode_config(run, beam))]
-    references = [p.target for p in pairs]
-    lengths = source_lengths(run, pairs)
+    if metric not in run.schema.metrics:
+        raise RunError(f"--metric {metric}: {directory} is scored by {', '.join(run.schema.metrics)}")
+    examples = examples_for(run, split, data)
+    scored = run.score(examples, decode_config(run, beam))
+    hypotheses, references = scored.hypotheses, scored.references
     result = RunResult(name, directory, sum(p.numel() for p in run.model.parameters()),
-                       compute(metric, hypotheses, references).value, [], attention_report(run, pairs),
+                       compute(metric, hypotheses, references).value, [], attention_report(run, examples),
                        training_range(run))
-    return result, lengths, hypotheses, references
+    return result, scored.lengths, hypotheses, references
 
 
 def _union(ranges: Sequence[tuple[int, int] | None]) -> tuple[int, int] | None:

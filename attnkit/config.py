@@ -37,41 +37,40 @@ class AttentionConfig:
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    type: Literal["rnn", "transformer"] = option("rnn", "model family")
-    style: Literal["none", "bahdanau", "luong"] = option(
-        "bahdanau", "rnn decoder style: none (fixed vector), bahdanau (previous state queries), "
-                    "luong (current state queries, attentional vector, input feeding)")
-    attentional_tanh: bool = option(True, "luong style: the attentional vector is tanh(W_c [c_t; h_t]) (Luong 2015 "
-                                          "eq. 5); false: the linear W_c [c_t; h_t] + b, as OpenNMT-py builds it "
-                                          "with additive scores")
-    cell: Literal["gru", "lstm"] = option("gru", "recurrent cell of encoder and decoder")
-    embedding_dim: int = option(64, "token embedding size (source and target)")
-    hidden_dim: int = option(128, "decoder state size; the encoder uses hidden_dim/2 per direction "
-                                  "when bidirectional")
-    encoder_layers: int = option(1, "stacked encoder layers")
-    decoder_layers: int = option(1, "stacked decoder layers")
-    bidirectional: bool = option(True, "bidirectional encoder")
-    dropout: float = option(0.1, "dropout on embeddings and between layers (and on attention weights and "
-                                 "residual branches of the transformer)")
-    intra_attention: bool = option(False, "rnn: encoder with self-attention over its previous states "
-                                          "(Cheng et al. 2016, LSTMN-style; unidirectional, slower)")
-    num_heads: int = option(4, "transformer: attention heads (must divide hidden_dim, the model width)")
-    ff_dim: int = option(512, "transformer: width of the position-wise feed-forward layer")
-    norm: Literal["pre", "post"] = option("pre", "transformer: layer norm before (pre-LN) or after (post-LN, "
-                                                 "as in Vaswani 2017) each residual block")
-    positions: Literal["sinusoidal", "learned"] = option("sinusoidal", "transformer: position encoding")
-    max_positions: int = option(1024, "transformer: longest sequence the position encoding covers")
-    bias: bool = option(True, "transformer: biases in the attention projections and feed-forward layers "
-                              "(false: none, as OpenNMT-py's Transformer; fewer parameters, a little faster)")
-    share_embeddings: bool = option(False, "transformer: one joint vocabulary and one embedding matrix for "
-                                           "source, target and output layer")
+class ModelOptions:
+    """What every model family's options share. A family subclasses this with its own keys
+    (``attnkit.models``, one dataclass per family) and registers it with ``register_model``;
+    ``model.type`` picks the class the rest of the ``model`` section is validated against."""
+
+    type: str = option("rnn", "model family (`attnkit config` lists each family's keys)")
     init: Literal["default", "uniform", "xavier"] = option(
         "default", "parameter initialisation: each module's own (default), U(-init_range, init_range) for "
                    "every parameter (uniform, Luong 2015 / OpenNMT's RNNs) or Xavier-uniform (xavier)")
     init_range: float = option(0.1, "init: uniform: the range r of U(-r, r)")
-    attention: AttentionConfig = field(default_factory=AttentionConfig,
-                                       metadata={"help": "the attention mechanism (ignored by style none)"})
+
+    def problems(self) -> list[str]:
+        """Bad combinations of this family's values, one message each (empty: all good)."""
+        return [] if self.init_range > 0 else ["model.init_range must be positive"]
+
+
+MODEL_FAMILIES: dict[str, type[ModelOptions]] = {}
+
+
+def register_model(name: str, options: type[ModelOptions]) -> None:
+    """Make ``model.type: name`` validate the model section against ``options``."""
+    if not (dataclasses.is_dataclass(options) and issubclass(options, ModelOptions)):
+        raise TypeError(f"model family {name!r}: its options must be a dataclass subclassing ModelOptions")
+    MODEL_FAMILIES[name] = options
+
+
+def model_config(type: str = "rnn", **values: Any) -> ModelOptions:
+    """The options of model family ``type`` with ``values`` (Python's counterpart of a YAML
+    ``model:`` section; unknown families and keys raise ConfigError)."""
+    return _build_model({"type": type, **values}, "model", "model_config()")
+
+
+def _default_model() -> ModelOptions:
+    return _build_model({}, "model", "defaults")
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,15 @@ class DataConfig:
     test: str | None = option(None, "test data, same forms as train")
     header: bool = option(False, "TSV files start with a header line to skip")
     tokenizer: Literal["auto", "char", "word", "sentencepiece"] = option(
-        "auto", "tokenizer for both sides; auto = the task's own, or word for files")
+        "auto", "tokenizer of the text fields; auto = the task's own, or word for files")
     sentencepiece_vocab_size: int = option(8000, "subword vocabulary size when tokenizer is sentencepiece")
     max_len: int = option(200, "drop training pairs longer than this many tokens (counted warning)")
     strict: bool = option(False, "make empty or over-long lines an error instead of dropping them")
     max_tokens: int = option(4096, "token budget of a training batch (padded source + target tokens)")
     max_sentences: int | None = option(None, "cap on sentences per batch")
     bucket_by: Literal["target", "source"] = option(
-        "target", "length that sorts training pairs into batches first (target: least decoder padding)")
+        "target", "length that sorts training examples into batches first: target (the predicted field: least "
+                  "decoder padding) or source (the input fields)")
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ class TrainConfig:
     clip_norm: float | None = option(1.0, "clip the gradient norm to this value (null: no clipping)")
     eval_every: int = option(250, "evaluate on dev and write checkpoints every this many updates")
     eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
-    metric: Literal["exact_match", "bleu", "chrf", "loss"] = option(
-        "exact_match", "dev metric for the best checkpoint and early stopping")
+    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "loss"] = option(
+        "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)")
     patience: int | None = option(5, "stop after this many evaluations without improvement (null: never)")
     target_score: float | None = option(None, "stop as soon as the dev metric reaches this value")
     seed: int = option(0, "seed for initialisation, batching and sampling")
@@ -142,7 +142,7 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class Config:
-    model: ModelConfig = field(default_factory=ModelConfig, metadata={"help": "the model"})
+    model: ModelOptions = field(default_factory=_default_model, metadata={"help": "the model", "family": True})
     data: DataConfig = field(default_factory=DataConfig, metadata={"help": "the data"})
     train: TrainConfig = field(default_factory=TrainConfig, metadata={"help": "training"})
     decode: DecodeConfig = field(default_factory=DecodeConfig, metadata={"help": "decoding"})
@@ -196,32 +196,47 @@ def _build(cls: type, data: Any, prefix: str, source: str) -> Any:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{source}: unknown key '{full}'{hint}; valid keys"
                               f"{' in ' + repr(prefix) if prefix else ''}: {', '.join(names)}")
-        values[key] = _check_value(value, hints[key], full, source)
+        if dataclasses.fields(cls)[names.index(key)].metadata.get("family"):
+            values[key] = _build_model(value, full, source)
+        else:
+            values[key] = _check_value(value, hints[key], full, source)
     return cls(**values)
+
+
+def _build_model(data: Any, prefix: str, source: str) -> ModelOptions:
+    """The model section, validated against the options of the family its ``type`` names."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {prefix} must be a mapping of keys; got {data!r}")
+    name = data.get("type", "rnn")
+    if name not in MODEL_FAMILIES:
+        known = ", ".join(MODEL_FAMILIES) or "none registered (import attnkit.models)"
+        raise ConfigError(f"{source}: {prefix}.type must be one of {known}; got {name!r}")
+    cls = MODEL_FAMILIES[name]
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            others = [family for family, options in MODEL_FAMILIES.items()
+                      if key in [f.name for f in dataclasses.fields(options)]]
+            elsewhere = f" (it is an option of model.type {' / '.join(others)})" if others else ""
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close and not others else ""
+            raise ConfigError(f"{source}: {prefix}.{key} is not an option of model.type {name}{elsewhere}{hint}; "
+                              f"its keys: {', '.join(names)}")
+    options = _build(cls, data, prefix, source)
+    for problem in options.problems():
+        raise ConfigError(f"{source}: {problem}")
+    return options
 
 
 def _check_combinations(config: Config, source: str) -> None:
     checks = [
-        (config.model.embedding_dim > 0 and config.model.hidden_dim > 0, "model.embedding_dim and "
-         "model.hidden_dim must be positive"),
-        (not config.model.bidirectional or config.model.type == "transformer" or config.model.hidden_dim % 2 == 0,
-         "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
-        (config.model.encoder_layers > 0 and config.model.decoder_layers > 0, "layers must be positive"),
-        (0 <= config.model.dropout < 1, "model.dropout must be in [0, 1)"),
-        (config.model.init_range > 0, "model.init_range must be positive"),
-        (config.model.attentional_tanh or (config.model.type == "rnn" and config.model.style == "luong"),
-         "model.attentional_tanh: false is an option of the luong decoder style (model.style: luong)"),
-        (config.model.type != "transformer" or config.model.hidden_dim % config.model.num_heads == 0,
-         "model.num_heads must divide model.hidden_dim for the transformer"),
-        (config.model.type == "transformer" or config.model.bias,
-         "model.bias: false is a transformer option (set model.type: transformer)"),
-        (config.model.type == "transformer" or not config.model.share_embeddings,
-         "model.share_embeddings is a transformer option (set model.type: transformer)"),
-        (not config.model.intra_attention or not config.model.bidirectional,
-         "model.intra_attention needs model.bidirectional: false (each step attends to earlier states only)"),
         (config.data.task is not None or config.data.train is not None,
          "data.task is null, so data.train must name a training file"),
         (config.data.max_tokens > 0, "data.max_tokens must be positive"),
+        (config.data.max_sentences is None or config.data.max_sentences > 0,
+         "data.max_sentences must be positive (or null: no cap)"),
         (config.train.max_steps > 0, "train.max_steps must be positive"),
         (config.train.lr > 0, "train.lr must be positive"),
         (config.train.eval_every > 0, "train.eval_every must be positive"),
@@ -297,9 +312,24 @@ def describe_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, str
     for f in dataclasses.fields(cls):
         key = f"{prefix}{f.name}"
         hint = typing.get_type_hints(cls)[f.name]
+        if f.metadata.get("family"):
+            rows.extend(describe_model_fields(key + "."))
+            continue
         if dataclasses.is_dataclass(hint):
             rows.extend(describe_fields(hint, key + "."))
             continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         rows.append((key, repr(default), f.metadata.get("help", "")))
+    return rows
+
+
+def describe_model_fields(prefix: str = "model.") -> list[tuple[str, str, str]]:
+    """(key, default, help) of the model section: the keys every family shares (type, init,
+    init_range) once, then each registered family's own keys, their help starting "[family]"."""
+    shared = [f.name for f in dataclasses.fields(ModelOptions)]
+    rows = [(f"{prefix}type", repr("rnn"), f"model family: {', '.join(MODEL_FAMILIES)}")]
+    rows += [row for row in describe_fields(ModelOptions, prefix) if row[0] != f"{prefix}type"]
+    for family, options in MODEL_FAMILIES.items():
+        own = [row for row in describe_fields(options, prefix) if row[0][len(prefix):].split(".")[0] not in shared]
+        rows += [(key, default, f"[{family}] {help_text}") for key, default, help_text in own]
     return rows

@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 
 from .config import DecodeConfig, config_from_dict
-from .metrics import exact_match
 from .run import load_splits, train
 from .viz import plot_alignment, plot_alignment_grid
 
@@ -27,10 +26,9 @@ DEMO_CONFIG = {
 }
 
 
-def _accuracy(run, pairs) -> tuple[float, list]:
-    translations = run.translate([p.source for p in pairs], DecodeConfig(batch_size=500))
-    hypotheses = [t[0] for t in translations]
-    return exact_match([h.text for h in hypotheses], [p.target for p in pairs]).value, hypotheses
+def _accuracy(run, examples) -> tuple[float, list]:
+    result = run.score(examples, DecodeConfig(batch_size=500))
+    return result.scores["exact_match"].value, [found[0] for found in result.predictions]
 
 
 def run_demo(run_dir: Path, *, minutes: float = 2.5, threads: int = 1) -> int:
@@ -55,16 +53,17 @@ def run_demo(run_dir: Path, *, minutes: float = 2.5, threads: int = 1) -> int:
     print(f"test exact match: {test_score:.2f}% of {len(splits['test'])} dates")
     print(f"long exact match: {long_score:.2f}% of {len(splits['long'])} dates longer than any seen in training\n")
     shown = splits["test"][:12]
-    for pair, hypothesis in zip(shown, hypotheses[:12], strict=True):
-        mark = "ok " if hypothesis.text == pair.target else "ERR"
-        print(f"  {mark} {pair.source:40s} -> {hypothesis.text}")
+    for example, hypothesis in zip(shown, hypotheses[:12], strict=True):
+        mark = "ok " if hypothesis.text == example["target"] else "ERR"
+        print(f"  {mark} {example['source']:40s} -> {hypothesis.text}")
     plots = []
-    for i, (pair, hypothesis) in enumerate(zip(shown[:4], hypotheses[:4], strict=True)):
+    for i, (example, hypothesis) in enumerate(zip(shown[:4], hypotheses[:4], strict=True)):
         plots.append(plot_alignment(hypothesis.alignment, hypothesis.source_tokens, hypothesis.alignment_labels,
-                                    run_dir / "plots" / f"demo-{i}.png", title=f"{pair.source} → {hypothesis.text}"))
+                                    run_dir / "plots" / f"demo-{i}.png",
+                                    title=f"{example['source']} → {hypothesis.text}"))
     items = [(h.alignment, h.source_tokens, h.alignment_labels) for h in hypotheses[4:8]]
     plots.append(plot_alignment_grid(items, run_dir / "plots" / "demo-grid.png",
-                                     titles=[p.source for p in shown[4:8]]))
+                                     titles=[e["source"] for e in shown[4:8]]))
     print("\nalignment heatmaps (source characters across, output characters down):")
     for path in plots:
         print(f"  {path}")

@@ -11,32 +11,35 @@ right, a different and model-dependent subset.) The EOS row is left out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from .analysis import AlignmentCounts, AttentionStats, alignment_scores, attention_statistics
 from .config import DecodeConfig
-from .data import Pair, collate
-from .metrics import bleu, by_length, chrf, exact_match, format_table
+from .data import collate
+from .decode import make_predictor
+from .metrics import by_length, format_table
 from .run import Run, RunError, open_run, read_files
 from .tasks import get_task
 
 NA = "n/a"
 
 
-def pairs_for(run: Run, split: str, data: str | None) -> list[Pair]:
-    """The pairs to score: ``data`` files, or a split of the run's task or configured files.
+def examples_for(run: Run, split: str, data: str | None) -> list[dict]:
+    """The examples to score: ``data`` files, or a split of the run's task or configured files.
     ``split`` may join several splits with commas ("test,long"), concatenated in that order."""
     config = run.config
     if data:
         return read_files(data, config, "evaluate")
     names = [s.strip() for s in split.split(",") if s.strip()]
     if len(names) > 1:
-        return [pair for name in names for pair in pairs_for(run, name, None)]
+        return [example for name in names for example in examples_for(run, name, None)]
     if config.data.task:
         return get_task(config.data.task, **config.data.task_options).split(split)
     spec = {"dev": config.data.dev, "test": config.data.test}.get(split)
@@ -45,50 +48,46 @@ def pairs_for(run: Run, split: str, data: str | None) -> list[Pair]:
     return read_files(spec, config, split)
 
 
-def decode_config(run: Run, beam: int | None) -> DecodeConfig:
-    """The run's decode settings with ``beam`` (None: the run's own beam size)."""
+def decode_config(run: Run, beam: int | None = None, n_best: int | None = None) -> DecodeConfig:
+    """The run's saved decode settings (beam, length penalty, early stop, precision, batch size,
+    ...) with the command line's ``beam`` and ``n_best`` over them (None: the run's own; n_best
+    is capped by the beam)."""
     base = run.config.decode
     beam_size = base.beam_size if beam is None else beam
-    if beam_size < 1:
-        raise RunError(f"--beam must be at least 1; got {beam_size}")
-    return DecodeConfig(beam_size=beam_size, length_penalty=base.length_penalty,
-                        max_length_ratio=base.max_length_ratio, max_length_extra=base.max_length_extra)
-
-
-def source_lengths(run: Run, pairs: Sequence[Pair]) -> list[int]:
-    """Source length of each pair in the run's source tokens."""
-    return [len(run.source_tokenizer.encode(p.source)) for p in pairs]
+    n = min(base.n_best, beam_size) if n_best is None else n_best
+    if beam_size < 1 or not 1 <= n <= beam_size:
+        raise RunError(f"--beam must be >= 1 and --n-best in 1..beam; got --beam {beam_size} --n-best {n}")
+    return dataclasses.replace(base, beam_size=beam_size, n_best=n)
 
 
 # ---- attention, teacher-forced ---------------------------------------------------------------
 
 
-@torch.inference_mode()
-def forced_weights(run: Run, pairs: Sequence[Pair], batch_size: int = 64) -> list[np.ndarray] | None:
-    """Each pair's cross-attention weights (T_i, S_i) with the reference target fed in (T_i
-    reference tokens, EOS row dropped; S_i source tokens). None when the model has no attention."""
-    model = run.model
-    model.eval()
-    encoded = [(run.source_vocab.encode(run.source_tokenizer.encode(p.source)),
-                run.target_vocab.encode(run.target_tokenizer.encode(p.target))) for p in pairs]
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+def forced_weights(run: Run, examples: Sequence[Mapping[str, Any]], batch_size: int = 64) -> list[np.ndarray] | None:
+    """Each example's attention weights (T_i, S_i) with the reference output fed in (T_i
+    reference tokens, EOS row dropped; a classifier's one row), S_i input positions. None when
+    the model has no attention."""
+    run.model.eval()
+    predictor = make_predictor(run.schema, run.config.decode)
+    encoded = run.encode(examples)
+    length = run.input_field
+    order = sorted(range(len(encoded)), key=lambda i: length.cost(encoded[i][run.input_name]))
     found: list[np.ndarray | None] = [None] * len(encoded)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start:start + batch_size]
-        batch = collate([encoded[i] for i in chunk], chunk).to(run.device)
-        weights = model(batch.source, batch.source_lengths, batch.target_in, need_weights=True).weights  # (B, T, S)
-        if weights is None:
-            return None
-        weights = weights.float().cpu().numpy()
-        for row, i in enumerate(chunk):
-            source, target = encoded[i]
-            found[i] = weights[row, :len(target), :len(source)]
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            matrices = predictor.forced_attention(run.model, collate(run.fields, [encoded[i] for i in chunk],
+                                                                     chunk).to(run.device))
+            if matrices is None:
+                return None
+            for i, matrix in zip(chunk, matrices, strict=True):
+                found[i] = matrix.numpy()
     return found  # type: ignore[return-value]
 
 
-def _gold(pair: Pair, matrix: np.ndarray) -> tuple[int, ...] | None:
-    """The pair's true alignment when it fits the (T, S) weights (same tokenisation), else None."""
-    gold = pair.alignment
+def _gold(example: Mapping[str, Any], matrix: np.ndarray) -> tuple[int, ...] | None:
+    """The example's true alignment when it fits the (T, S) weights (same tokenisation), else None."""
+    gold = example.get("alignment")
     if gold is None or len(gold) != matrix.shape[0] or (gold and max(gold) >= matrix.shape[1]):
         return None
     return gold
@@ -104,14 +103,14 @@ class AttentionReport:
     alignment: AlignmentCounts | None
 
 
-def attention_report(run: Run, pairs: Sequence[Pair]) -> AttentionReport:
-    """Teacher-forced attention statistics of ``pairs``, and alignment scores where known."""
-    weights = forced_weights(run, pairs)
+def attention_report(run: Run, examples: Sequence[Mapping[str, Any]]) -> AttentionReport:
+    """Teacher-forced attention statistics of ``examples``, and alignment scores where known."""
+    weights = forced_weights(run, examples)
     if weights is None:
-        return AttentionReport(len(pairs), None, None)
-    golds = [_gold(p, w) for p, w in zip(pairs, weights, strict=True)]
+        return AttentionReport(len(examples), None, None)
+    golds = [_gold(e, w) for e, w in zip(examples, weights, strict=True)]
     counts = alignment_scores(weights, golds)
-    return AttentionReport(len(pairs), attention_statistics(weights), counts if counts.tokens else None)
+    return AttentionReport(len(examples), attention_statistics(weights), counts if counts.tokens else None)
 
 
 def percent(value: float | None) -> str:
@@ -134,7 +133,7 @@ def attention_markdown(report: AttentionReport) -> list[str]:
     """The '## attention' section of a report, as lines."""
     lines = ["", f"## attention (teacher-forced on the reference, {report.sentences} sentences)", ""]
     if report.stats is None:
-        return lines + ["n/a: this model has no attention (model.style none)."]
+        return lines + ["n/a: this model has no attention."]
     cells = attention_cells(report)
     lines += [f"- {name}: {value}" for name, value in cells.items()]
     if report.alignment is None:
@@ -153,19 +152,19 @@ def attention_markdown(report: AttentionReport) -> list[str]:
 
 def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None, beam: int | None = None,
                  checkpoint: str = "best") -> str:
-    """Markdown report: BLEU/chrF (with sacrebleu signatures), exact match, exact match and chrF
-    by source-length bucket, and the attention section."""
+    """Markdown report: the task's metrics (BLEU/chrF with sacrebleu signatures, exact match,
+    accuracy), each of them by input-length bucket, and the attention section."""
     run = open_run(run_dir, checkpoint=checkpoint)
-    pairs = pairs_for(run, split, data)
+    examples = examples_for(run, split, data)
     decode = decode_config(run, beam)
-    hypotheses = [t[0].text for t in run.translate([p.source for p in pairs], decode)]
-    references = [p.target for p in pairs]
-    lengths = source_lengths(run, pairs)
-    scores = [exact_match(hypotheses, references), bleu(hypotheses, references), chrf(hypotheses, references)]
-    lines = [f"# {run_dir}: {data or split} ({len(pairs)} sentences, beam {decode.beam_size})", ""]
-    lines += [f"- {s.name}: {s.value:.2f}" + (f"  ({s.signature})" if s.signature else "") for s in scores]
-    for metric in ("exact_match", "chrf"):
-        lines += ["", f"## {metric} by source length (tokens)", "",
-                  format_table(by_length(lengths, hypotheses, references, metric=metric))]
-    lines += attention_markdown(attention_report(run, pairs))
+    result = run.score(examples, decode)
+    search = "" if run.schema.prediction != "generate" else f", beam {decode.beam_size}"
+    lines = [f"# {run_dir}: {data or split} ({len(examples)} examples{search})", ""]
+    lines += [f"- {s.name}: {s.value:.2f}" + (f"  ({s.signature})" if s.signature else "")
+              for s in result.scores.values()]
+    unit = "tokens" if run.input_field.kind == "text" else "positions"
+    for metric in result.scores:
+        lines += ["", f"## {metric} by input length ({unit})", "",
+                  format_table(by_length(result.lengths, result.hypotheses, result.references, metric=metric))]
+    lines += attention_markdown(attention_report(run, examples))
     return "\n".join(lines)

@@ -77,13 +77,21 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     return Score("exact_match", 100.0 * hits / len(hypotheses), "")
 
 
+def accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Percent of predicted labels equal to the reference label (a classifier's exact match)."""
+    _check_pair(hypotheses, references)
+    right = sum(h == r for h, r in zip(hypotheses, references, strict=True))
+    return Score("accuracy", 100.0 * right / len(references) if references else 0.0)
+
+
 METRICS: dict[str, Callable[[Sequence[str], Sequence[str]], Score]] = {
     "bleu": bleu,
     "chrf": chrf,
     "exact_match": exact_match,
+    "accuracy": accuracy,
 }
 
-LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match"}
+LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy"}
 
 
 def compute(name: str, hypotheses: Sequence[str], references: Sequence[str]) -> Score:

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from .config import DecodeConfig
-from .data import BOS
+from .data import collate
 from .run import Run, RunError, Translation
 from .viz import plot_alignment, plot_alignment_grid, plot_beam_steps, plot_layer_heads
 
@@ -30,7 +30,13 @@ def has_attention_maps(model: torch.nn.Module) -> bool:
 
 def _require_alignment(run: Run, translations: Sequence[Translation]) -> None:
     if any(t.alignment is None for t in translations):
-        raise RunError(f"{run.directory} has no attention (model.style {run.config.model.style}): nothing to plot")
+        raise RunError(f"{run.directory} has no attention (model.type {run.config.model.type}"
+                       f"{_style(run)}): nothing to plot")
+
+
+def _style(run: Run) -> str:
+    style = getattr(run.config.model, "style", None)
+    return f", style {style}" if style else ""
 
 
 def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Path, *,
@@ -63,7 +69,7 @@ def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[
 def plot_heads(run: Run, translation: Translation, out: Path) -> list[Path]:
     """Per-layer, per-head maps of one translation, teacher-forced on its own output.
 
-    The model's attention_maps(source (1, S), lengths (1,), target_in (1, T)) returns a dict with
+    The model's attention_maps(batch) returns, teacher-forced on the batch's target, a dict with
     "cross" (1, L, H, T, S) and "decoder_self" (1, L, H, T, T); T counts BOS + the output tokens,
     so row t is the step that produced output token t (the last row produces </s>). Writes
     OUT-cross.png and OUT-self.png.
@@ -72,12 +78,10 @@ def plot_heads(run: Run, translation: Translation, out: Path) -> list[Path]:
     if not has_attention_maps(model):
         raise RunError(f"--heads needs a model with per-layer, per-head attention (model.type transformer); "
                        f"{run.directory} is model.type {run.config.model.type}")
-    source_ids = run.source_vocab.encode(translation.source_tokens)
-    target_ids = [BOS] + run.target_vocab.encode(translation.tokens)
-    source = torch.tensor([source_ids], device=run.device)
-    lengths = torch.tensor([len(source_ids)], device=run.device)
-    target_in = torch.tensor([target_ids], device=run.device)
-    maps = model.attention_maps(source, lengths, target_in)
+    source, target = run.input_field, run.output_field
+    encoded = {run.input_name: source.vocab.encode(translation.source_tokens),
+               run.schema.output: target.vocab.encode(translation.tokens)}
+    maps = model.attention_maps(collate(run.fields, [encoded]).to(run.device))
     cross, self_weights = maps["cross"], maps.get("decoder_self")
     rows = translation.tokens + ["</s>"]
     stem = out.with_suffix("")

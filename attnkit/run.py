@@ -1,44 +1,50 @@
 """A run directory: everything needed to pick a trained model up again by pointing at it.
 
+    RUN_DIR/run.json               the run format and the task's schema (fields, inputs, output,
+                                   prediction kind, metrics)
     RUN_DIR/config.yaml            the validated config
-    RUN_DIR/source_tokenizer/      tokenizer (sentencepiece model included) for each side
-    RUN_DIR/target_tokenizer/
-    RUN_DIR/source_vocab.json      vocabularies
-    RUN_DIR/target_vocab.json
+    RUN_DIR/fields/<name>/         each fitted field (field.json; a text field's tokenizer and
+                                   vocabulary)
     RUN_DIR/checkpoints/best.pt    best dev score; last.pt: everything to resume
     RUN_DIR/metrics.jsonl          one line per evaluation
     RUN_DIR/plots/                 heatmaps written by `attnkit plot` and the demo
+
+Nothing here asks which model family, task or field kind it holds: the schema names the fields,
+the family registry builds the model, the predictor registry decodes it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import yaml
 from torch import nn
 
+from . import __version__
 from .config import Config, ConfigError, DecodeConfig, config_from_dict, save_config
-from .data import (
-    DataError,
-    Pair,
-    Tokenizer,
-    Vocabulary,
-    build_tokenizer,
-    encode_pairs,
-    load_tokenizer,
-    read_parallel,
-)
-from .decode import Hypothesis, decode_all
-from .metrics import bleu, chrf, exact_match
-from .models import build_model
-from .tasks import get_task
-from .train import Trainer, TrainResult, init_world, load_checkpoint, shutdown
+from .data import DataError, encode_examples
+from .decode import Classification, Translation
+from .decode.scoring import SplitResult, predict_examples, score_split
+from .fields import Field, FieldError, build_field, load, save_field
+from .models import build_model, get_family
+from .tasks import Schema, get_task, text_to_text
+from .tasks.files import read_text_pairs
+from .train import Objective, Trainer, TrainResult, init_world, load_checkpoint, shutdown
 from .train.distributed import barrier
 
 log = logging.getLogger("attnkit")
+
+RUN_FORMAT = 2
+RUN_FILE = "run.json"
+
+__all__ = ["Classification", "Run", "RunError", "Translation", "load_splits", "open_run", "prepare_run", "schema_for",
+           "train"]
 
 
 class RunError(ValueError):
@@ -56,19 +62,14 @@ def pick_device(name: str) -> torch.device:
 # ---- data ------------------------------------------------------------------------------------
 
 
-def read_files(spec: str, config: Config, split: str) -> list[Pair]:
-    """'data.tsv' or 'src.txt,tgt.txt' -> pairs; training data is length-filtered."""
-    parts = [Path(p.strip()) for p in spec.split(",")]
-    if len(parts) > 2:
-        raise ConfigError(f"data.{split}: expected a TSV file or 'source,target' files; got {spec!r}")
-    pairs, report = read_parallel(parts[0], parts[1] if len(parts) == 2 else None,
-                                  max_len=config.data.max_len if split == "train" else None,
-                                  strict=config.data.strict, header=config.data.header)
-    return pairs
+def read_files(spec: str, config: Config, split: str) -> list[dict]:
+    """'data.tsv' or 'src.txt,tgt.txt' -> examples; training data is length-filtered."""
+    return read_text_pairs(spec, option=f"data.{split}", header=config.data.header, strict=config.data.strict,
+                           max_len=config.data.max_len if split == "train" else None)
 
 
-def load_splits(config: Config) -> dict[str, list[Pair]]:
-    """The data the config names: a task's splits, or files for train/dev/test."""
+def load_splits(config: Config) -> dict[str, list[dict]]:
+    """The examples the config names: a task's splits, or files for train/dev/test."""
     data = config.data
     if data.task is not None:
         task = get_task(data.task, **data.task_options)
@@ -85,107 +86,107 @@ def load_splits(config: Config) -> dict[str, list[Pair]]:
     return splits
 
 
-def tokenizer_name(config: Config) -> str:
-    if config.data.tokenizer != "auto":
-        return config.data.tokenizer
-    return get_task(config.data.task).tokenizer if config.data.task else "word"
+def schema_for(config: Config) -> Schema:
+    """The task's schema (users' files: text -> text), with data.tokenizer and
+    data.sentencepiece_vocab_size applied to its text fields."""
+    data = config.data
+    schema = get_task(data.task, **data.task_options).schema() if data.task else text_to_text("word")
+    for name, spec in schema.fields.items():
+        if spec.kind != "text":
+            continue
+        tokenizer = spec.options.get("tokenizer", "word") if data.tokenizer == "auto" else data.tokenizer
+        options = {"vocab_size": data.sentencepiece_vocab_size} if tokenizer == "sentencepiece" else {}
+        schema = schema.with_options(name, tokenizer=tokenizer, tokenizer_options=options)
+    return schema
 
 
 # ---- the run ---------------------------------------------------------------------------------
 
 
 @dataclass
-class Translation:
-    """A decoded sentence: text, its tokens, the source tokens, score and alignment
-    (len(target_tokens) + 1, len(source_tokens)), the last row for the end of sentence."""
-
-    text: str
-    tokens: list[str]
-    source_tokens: list[str]
-    score: float
-    alignment: torch.Tensor | None
-
-    @property
-    def alignment_labels(self) -> list[str]:
-        """Labels of the alignment's rows: the output tokens, and </s> when the search ended with
-        one (a hypothesis cut off at the length limit has no end-of-sentence row)."""
-        rows = 0 if self.alignment is None else self.alignment.shape[0]
-        return self.tokens + ["</s>"] if rows > len(self.tokens) else list(self.tokens)
-
-
-@dataclass
 class Run:
+    """A run directory opened: its config, schema, fitted fields and (once built) the model."""
+
     directory: Path
     config: Config
-    source_tokenizer: Tokenizer
-    target_tokenizer: Tokenizer
-    source_vocab: Vocabulary
-    target_vocab: Vocabulary
+    schema: Schema
+    fields: dict[str, Field]
     model: nn.Module | None = None
-    device: torch.device = torch.device("cpu")
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     def build_model(self) -> nn.Module:
-        self.model = build_model(self.config.model, len(self.source_vocab), len(self.target_vocab))
+        self.model = build_model(self.config.model, self.schema, self.fields)
         return self.model.to(self.device)
 
-    def encode(self, pairs: list[Pair]) -> list:
-        """Token ids of both sides of each pair (no specials)."""
-        return encode_pairs(pairs, self.source_tokenizer, self.target_tokenizer, self.source_vocab,
-                            self.target_vocab)
+    @property
+    def input_name(self) -> str:
+        return self.schema.inputs[0]
 
-    def encode_sources(self, texts: list[str]) -> list[list[int]]:
-        return [self.source_vocab.encode(self.source_tokenizer.encode(text)) for text in texts]
+    @property
+    def input_field(self) -> Field:
+        return self.fields[self.schema.inputs[0]]
 
-    def translate(self, texts: list[str], decode: DecodeConfig | None = None) -> list[list[Translation]]:
-        """Decode each text; returns the n-best list of each, best first."""
-        decode = decode or self.config.decode
-        sources = self.encode_sources(texts)
-        found = decode_all(self.model, sources, decode, self.device)
-        return [[self._translation(h, self.source_tokenizer.encode(text)) for h in hyps]
-                for text, hyps in zip(texts, found, strict=True)]
+    @property
+    def output_field(self) -> Field:
+        return self.fields[self.schema.output]
 
-    def _translation(self, hypothesis: Hypothesis, source_tokens: list[str]) -> Translation:
-        tokens = self.target_vocab.decode(hypothesis.tokens)
-        return Translation(self.target_tokenizer.decode(tokens), tokens, source_tokens, hypothesis.score,
-                           hypothesis.alignment)
+    def encode(self, examples: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Each example encoded by the run's fields (inputs and output)."""
+        return encode_examples(self.fields, examples)
 
-    def save_vocabularies(self) -> None:
-        self.source_tokenizer.save(self.directory / "source_tokenizer")
-        self.target_tokenizer.save(self.directory / "target_tokenizer")
-        self.source_vocab.save(self.directory / "source_vocab.json")
-        self.target_vocab.save(self.directory / "target_vocab.json")
+    def predict(self, examples: Sequence[Mapping[str, Any]], decode: DecodeConfig | None = None) -> list[Any]:
+        """Each example's prediction (generation: its n-best list of Translations, best first;
+        classification: a Classification), from its input parts."""
+        return predict_examples(self.model, self.schema, self.fields, examples, decode or self.config.decode,
+                                self.device)
+
+    def score(self, examples: Sequence[Mapping[str, Any]], decode: DecodeConfig | None = None) -> SplitResult:
+        """Predict ``examples`` and score them with the task's metrics."""
+        return score_split(self.model, self.schema, self.fields, examples, decode or self.config.decode, self.device)
+
+    def translate(self, texts: Sequence[str], decode: DecodeConfig | None = None) -> list[list[Translation]]:
+        """Decode each text (the run's one text input); returns the n-best list of each, best first."""
+        return self.predict([{self.input_name: text} for text in texts], decode)
+
+    def save_fields(self) -> None:
+        for name, part in self.fields.items():
+            save_field(part, self.directory / "fields" / name)
 
 
-def quick_scores(hypotheses: list[str], references: list[str]) -> dict[str, float]:
-    """exact match, BLEU and chrF of a decoded set (percent)."""
-    return {"exact_match": exact_match(hypotheses, references).value,
-            "bleu": bleu(hypotheses, references).value, "chrf": chrf(hypotheses, references).value}
+def fit_fields(config: Config, schema: Schema, train_examples: Sequence[Mapping[str, Any]]) -> dict[str, Field]:
+    """Build every field of the schema and fit it on its training items; fields the model family
+    wants joint (shared embeddings) are fitted once on all their items together."""
+    fields = {name: build_field(spec.kind, **spec.options) for name, spec in schema.fields.items()}
+    joint = get_family(config.model.type).joint_fields(config.model, schema)
+    grouped = {name for group in joint for name in group}
+    for group in joint:
+        first = fields[group[0]]
+        first.fit([example[name] for name in group for example in train_examples])
+        for name in group[1:]:
+            fields[name].share(first)
+    for name, part in fields.items():
+        if name not in grouped:
+            part.fit([example[name] for example in train_examples])
+    return fields
 
 
-def prepare_run(config: Config, directory: Path, splits: dict[str, list[Pair]]) -> Run:
-    """Fit tokenizers and vocabularies on the training data and save them with the config."""
+def prepare_run(config: Config, directory: Path, splits: dict[str, list[dict]], schema: Schema) -> Run:
+    """Fit the fields on the training data and save them with the config and the schema."""
     directory.mkdir(parents=True, exist_ok=True)
     save_config(config, directory / "config.yaml")
-    name = tokenizer_name(config)
-    options = {"vocab_size": config.data.sentencepiece_vocab_size} if name == "sentencepiece" else {}
-    sources, targets = [p.source for p in splits["train"]], [p.target for p in splits["train"]]
-    if config.model.share_embeddings:  # one tokenizer and one vocabulary for both sides
-        shared = build_tokenizer(name, **options)
-        shared.fit(sources + targets, directory / "source_tokenizer")
-        vocab = Vocabulary.build([shared.encode(text) for text in sources + targets])
-        tokenizers, vocabs = [shared, shared], [vocab, vocab]
-    else:
-        tokenizers = []
-        for side, texts in (("source", sources), ("target", targets)):
-            tokenizer = build_tokenizer(name, **options)
-            tokenizer.fit(texts, directory / f"{side}_tokenizer")
-            tokenizers.append(tokenizer)
-        vocabs = [Vocabulary.build([tok.encode(text) for text in texts])
-                  for tok, texts in zip(tokenizers, (sources, targets), strict=True)]
-    run = Run(directory, config, tokenizers[0], tokenizers[1], vocabs[0], vocabs[1],
-              device=pick_device(config.train.device))
-    run.save_vocabularies()
+    fields = fit_fields(config, schema, splits["train"])
+    run = Run(directory, config, schema, fields, device=pick_device(config.train.device))
+    run.save_fields()
+    payload = {"format": RUN_FORMAT, "attnkit": __version__, "schema": schema.to_dict()}
+    (directory / RUN_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     return run
+
+
+def _check_metric(config: Config, schema: Schema) -> None:
+    metric = config.train.metric
+    if metric != "loss" and metric not in schema.metrics:
+        raise ConfigError(f"train.metric is {metric!r}, which this task does not measure; choose one of "
+                          f"{', '.join(schema.metrics)} or loss")
 
 
 def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run, TrainResult]:
@@ -198,13 +199,16 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
     if not resume and last.exists():
         raise RunError(f"{directory} already holds a run; continue it with --resume or choose another "
                        "--run-dir")
+    schema = schema_for(config)
+    get_family(config.model.type).check_schema(config.model, schema)
+    _check_metric(config, schema)
     splits = load_splits(config)
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":
         device = torch.device("cuda", world.local_rank)
     if world.main and not resume:
-        run = prepare_run(config, directory, splits)
+        run = prepare_run(config, directory, splits, schema)
     barrier(world)  # under torchrun the main process writes the run directory before the others read it
     if resume or not world.main:
         run = open_run(directory, checkpoint=None)
@@ -212,19 +216,21 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
     run.device = device
     torch.manual_seed(config.train.seed)
     model = run.build_model()
-    train_examples = run.encode(splits["train"])
-    dev_pairs = splits["dev"][: config.train.eval_sentences]
-    dev_examples = run.encode(dev_pairs)
-    references = [p.target for p in dev_pairs]
+    dev_examples = splits["dev"][: config.train.eval_sentences]
+    # float32 even for bf16 training: greedy steps are small, and autocast's casts made them slower
+    dev_decode = DecodeConfig(batch_size=256)
 
     def evaluate(model: nn.Module) -> dict[str, float]:
-        # float32 even for bf16 training: greedy steps are small, and autocast's casts made them slower
-        found = decode_all(model, [s for s, _ in dev_examples], DecodeConfig(batch_size=256), device)
-        hypotheses = [run.target_tokenizer.decode(run.target_vocab.decode(h[0].tokens)) for h in found]
-        return quick_scores(hypotheses, references)
+        result = score_split(model, run.schema, run.fields, dev_examples, dev_decode, device)
+        return {name: score.value for name, score in result.scores.items()}
 
-    trainer = Trainer(model, train_examples, dev_examples, config.train, config.data, directory, evaluate,
-                      device=device, world=world)
+    output = run.schema.output
+    inputs = list(run.schema.inputs)
+    sort_by = [output, *inputs] if config.data.bucket_by == "target" else [*inputs, output]
+    trainer = Trainer(model, run.encode(splits["train"]), run.encode(dev_examples), config.train, config.data,
+                      directory, evaluate, fields=run.fields, objective=Objective(run.schema.prediction, output,
+                                                                                  config.train),
+                      sort_by=sort_by, device=device, world=world)
     if resume:
         trainer.resume()
     try:
@@ -236,6 +242,25 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
     return run, result
 
 
+def _read_format(directory: Path) -> dict:
+    path = directory / RUN_FILE
+    if not path.is_file():
+        if (directory / "source_tokenizer").is_dir():
+            raise RunError(f"{directory} was written by an earlier attnkit (run format 1: source_tokenizer/, "
+                           f"target_tokenizer/); this attnkit reads run format {RUN_FORMAT} (fields/, run.json). "
+                           "Train the run again with this version.")
+        raise RunError(f"{directory} is incomplete: it has no {RUN_FILE}")
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        if payload.get("format") != RUN_FORMAT:
+            raise RunError(f"{path}: run format {payload.get('format')!r}; this attnkit reads format {RUN_FORMAT}")
+        return payload
+    except (ValueError, AttributeError) as error:
+        if isinstance(error, RunError):
+            raise
+        raise RunError(f"{path} is corrupt: {error}") from None
+
+
 def open_run(directory: Path, *, checkpoint: str | None = "best") -> Run:
     """Load a run directory; with ``checkpoint`` ("best" or "last") the model weights too."""
     directory = Path(directory)
@@ -245,15 +270,14 @@ def open_run(directory: Path, *, checkpoint: str | None = "best") -> Run:
     config_path = directory / "config.yaml"
     if not config_path.is_file():
         raise RunError(f"{directory} is not an attnkit run directory: it has no config.yaml")
+    payload = _read_format(directory)
     config = config_from_dict(yaml.safe_load(config_path.read_text(encoding="utf-8")), str(config_path))
     try:
-        run = Run(directory, config, load_tokenizer(directory / "source_tokenizer"),
-                  load_tokenizer(directory / "target_tokenizer"),
-                  Vocabulary.load(directory / "source_vocab.json"),
-                  Vocabulary.load(directory / "target_vocab.json"),
-                  device=pick_device(config.train.device))
-    except (FileNotFoundError, DataError) as e:
-        raise RunError(f"{directory} is incomplete: {e}") from None
+        schema = Schema.from_dict(payload["schema"])
+        fields = {name: load(directory / "fields" / name) for name in schema.fields}
+    except (KeyError, TypeError, FieldError, DataError) as error:
+        raise RunError(f"{directory} is incomplete: {error}") from None
+    run = Run(directory, config, schema, fields, device=pick_device(config.train.device))
     if checkpoint is not None:
         path = directory / "checkpoints" / f"{checkpoint}.pt"
         if not path.is_file():

@@ -11,19 +11,26 @@ the two are timed in turn, several rounds, and the medians compared.
 from __future__ import annotations
 
 import argparse
+from types import SimpleNamespace
 
 import torch
 from measure import interleaved_medians
 
-from attnkit.config import ModelConfig
+from attnkit.config import model_config
+from attnkit.data import collate
+from attnkit.fields import BOS, TextField
 from attnkit.models import build_model
+from attnkit.tasks import text_to_text
 
-BOS = 2
+
+def source_batch(source: torch.Tensor):
+    """source ids (B, S) -> the input Batch the model encodes."""
+    return collate({"source": TextField("word")}, [{"source": row.tolist()} for row in source])
 
 
 @torch.inference_mode()
 def cached(model, source, lengths, tokens: int) -> torch.Tensor:
-    memory = model.encode(source, lengths)
+    memory = model.encode(source_batch(source))
     state, previous = model.start(memory), torch.full((source.shape[0],), BOS)
     out = torch.empty(source.shape[0], tokens, dtype=torch.long)  # preallocated, no per-step lists
     for t in range(tokens):
@@ -35,7 +42,7 @@ def cached(model, source, lengths, tokens: int) -> torch.Tensor:
 
 @torch.inference_mode()
 def recomputed(model, source, lengths, tokens: int) -> torch.Tensor:
-    memory = model.encode(source, lengths)
+    memory = model.encode(source_batch(source))
     prefix = torch.full((source.shape[0], tokens + 1), BOS)
     for t in range(tokens):
         logits, _, _ = model.decode_full(prefix[:, :t + 1], memory)
@@ -52,9 +59,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    config = ModelConfig(type="transformer", hidden_dim=256, num_heads=4, ff_dim=1024, encoder_layers=2,
-                         decoder_layers=2, dropout=0.0, max_positions=max(args.tokens, 30) + 2)
-    model = build_model(config, 1000, 1000).eval()
+    config = model_config(type="transformer", hidden_dim=256, num_heads=4, ff_dim=1024, encoder_layers=2,
+                          decoder_layers=2, dropout=0.0, max_positions=max(args.tokens, 30) + 2)
+    vocab = SimpleNamespace(size=1000)
+    model = build_model(config, text_to_text("word"), {"source": vocab, "target": vocab}).eval()
     source = torch.randint(4, 1000, (args.batch, 30))
     lengths = torch.full((args.batch,), 30)
     assert torch.equal(cached(model, source, lengths, args.tokens), recomputed(model, source, lengths, args.tokens))

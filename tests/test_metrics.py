@@ -9,6 +9,7 @@ from attnkit.metrics import (
     METRICS,
     BucketScore,
     Score,
+    accuracy,
     bleu,
     by_length,
     chrf,
@@ -57,12 +58,12 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 
 def test_compute_dispatches_by_name():
-    assert set(METRICS) == {"bleu", "chrf", "exact_match"}
+    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy"}
     for name in METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 
 
-@pytest.mark.parametrize("metric", [bleu, chrf, exact_match])
+@pytest.mark.parametrize("metric", [bleu, chrf, exact_match, accuracy])
 def test_mismatched_and_empty_lists_raise(metric):
     with pytest.raises(ValueError, match=r"3 hypotheses but 2 references"):
         metric(HYPS, REFS[:2])

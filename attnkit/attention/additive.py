@@ -20,8 +20,8 @@ CACHE_ELEMENTS = 1 << 18
 
 
 def additive_scores(query_proj: Tensor, key_proj: Tensor, v: Tensor) -> Tensor:
-    """score = v^T tanh(W s + U h).  query_proj W s (B, T, A), key_proj U h (B, S, A), v (A,)
-    -> (B, T, S)."""
+    """score = v^T tanh(W s + U h + b).  query_proj W s (B, T, A), key_proj U h + b (B, S, A),
+    v (A,) -> (B, T, S)."""
     # tanh in place: one (B, T, S, A) buffer instead of two (allocation dominates a decoder step)
     hidden = (query_proj[:, :, None, :] + key_proj[:, None, :, :]).tanh_()  # (B, T, S, A)
     return hidden @ v  # (B, T, S)
@@ -70,12 +70,12 @@ def chunked_additive_scores(query_proj: Tensor, key_proj: Tensor, v: Tensor,
 class AdditiveAttention(Attention):
     """Additive attention, Bahdanau et al. 2015, eq. (6) and Appendix A.1.2.
 
-    score(s, h) = v^T tanh(W s + U h + b), W (A, Dq), U (A, Dk), v (A,); A = attention_dim
+    score(s, h) = v^T tanh(W s + U h + b), W (A, Dq), U (A, Dk), b (A,), v (A,); A = attention_dim
     (default key_dim). U h + b is computed once per source (``precompute``); a decoder step then
     costs one (Dq x A) product and the tanh. Over a whole (T, S) grid the work is chunked.
     """
 
-    formula = "v^T tanh(W s + U h)"
+    formula = "v^T tanh(W s + U h + b)"
     paper = "Bahdanau et al. 2015, Neural Machine Translation by Jointly Learning to Align and Translate"
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,

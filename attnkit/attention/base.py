@@ -4,6 +4,11 @@
             values (B, S, Dv) = keys, mask (B, S) or (B, T, S), True = may attend)
         -> AttentionOutput(context (B, [T,] Dv), weights (B, [T,] S))
 
+Step state is the mechanism's own: ``initial_state(cache, mask)`` gives it before the first
+decoder step, ``forward(..., state=...)`` takes it and ``out.state`` is the next one. A decoder
+carries it without looking inside (None for stateless mechanisms; otherwise a Tensor or a tuple
+of Tensors with batch first, so a beam search reorders it with ``index_select(0, ...)``).
+
 A mechanism subclasses :class:`Attention` and supplies the pieces: ``score`` (the formula),
 optionally ``project_keys`` (key-side work done once per source), ``focus`` (narrowing where a
 query may look, as local attention does) and ``normalize_scores`` (soft by default; hard
@@ -15,13 +20,17 @@ from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, TypeAlias
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .masking import fill_masked
 from .normalizers import NORMALIZERS, get_normalizer
+
+# What a mechanism carries from one decoder step to the next: None, or batch-first tensors.
+StepState: TypeAlias = Tensor | tuple[Tensor, ...] | None
 
 
 @dataclass
@@ -37,6 +46,16 @@ class AttentionOutput:
     entropy:  (B, T) or (B,): entropy of hard attention's sampling distribution (for an
               exploration bonus); None for soft mechanisms.
     position: (B, T) or (B,): the window centre p_t of local attention; None otherwise.
+    scores:   (B, T, S) or (B, S): the raw scores as the normaliser receives them (after any
+              focus bias, e.g. local attention's log-Gaussian), usable as logits (a pointer
+              network's). Keys the normaliser may not use (masked, or outside a local window)
+              hold the dtype's most negative finite value, so ``softmax(scores)`` over a row with
+              a key is the softmax weights; a row with no key is all that value. Given whenever
+              ``need_weights`` is True; None on fused paths (``need_weights=False``). Multi-head
+              attention gives them per head, (B, H, [T,] S), even when its weights are averaged.
+    state:    the step state for the next decoder step, to pass back as ``state=``: a Tensor or
+              a tuple of Tensors with batch first, or None for stateless mechanisms. It does
+              not have a query axis: for a sequence query it is the state after the last query.
     """
 
     context: Tensor
@@ -44,6 +63,8 @@ class AttentionOutput:
     log_prob: Tensor | None = None
     position: Tensor | None = None
     entropy: Tensor | None = None
+    scores: Tensor | None = None
+    state: StepState = None
 
     def __iter__(self):
         return iter((self.context, self.weights))
@@ -55,17 +76,21 @@ class AttentionOutput:
         return 2
 
     def squeeze_query(self) -> AttentionOutput:
-        """Drop the query axis T = 1 (the step form): (B, 1, ...) -> (B, ...)."""
-        def drop(t: Tensor | None, dim: int) -> Tensor | None:
-            return None if t is None else t.squeeze(dim)
+        """Drop the query axis T = 1 (the step form): (B, 1, ...) -> (B, ...), and
+        (B, H, 1, S) -> (B, H, S) for per-head weights and scores. The state has no query axis."""
+        def drop(t: Tensor | None) -> Tensor | None:
+            if t is None:
+                return None
+            return t.squeeze(2) if t.dim() == 4 else t.squeeze(1)  # (B, H, 1, S) or (B, 1, ...)
 
-        weights_dim = -2 if self.weights is not None and self.weights.dim() == 4 else 1
         return AttentionOutput(
             context=self.context.squeeze(1),
-            weights=drop(self.weights, weights_dim),
-            log_prob=drop(self.log_prob, 1),
-            position=drop(self.position, 1),
-            entropy=drop(self.entropy, 1),
+            weights=drop(self.weights),
+            log_prob=drop(self.log_prob),
+            position=drop(self.position),
+            entropy=drop(self.entropy),
+            scores=drop(self.scores),
+            state=self.state,
         )
 
 
@@ -77,12 +102,16 @@ class KeyCache:
 
     keys:      (B, S, Dk) the keys as given.
     values:    (B, S, Dv) the values (multi-head: already projected, (B, H, S, Dh)).
-    projected: the mechanism's key projection (e.g. U h for additive, (B, S, A)), or None.
+    projected: the mechanism's key projection (e.g. U h + b for additive, (B, S, A)), or None.
+    head_projected: multi-head attention with another score per head (``score=``): that
+              score's own key-side work for every head (e.g. U k + b for additive, (B, H, S, A)),
+              or None when it has none or it is left to be recomputed.
     """
 
     keys: Tensor
     values: Tensor
     projected: Tensor | None = None
+    head_projected: Tensor | None = None
 
     def index_select(self, index: Tensor) -> KeyCache:
         """Pick batch rows, e.g. to expand a source over beams or reorder them. index: (B',)."""
@@ -90,6 +119,8 @@ class KeyCache:
             keys=self.keys.index_select(0, index),
             values=self.values.index_select(0, index),
             projected=None if self.projected is None else self.projected.index_select(0, index),
+            head_projected=(None if self.head_projected is None
+                            else self.head_projected.index_select(0, index)),
         )
 
 
@@ -129,10 +160,6 @@ class Attention(nn.Module, metaclass=ABCMeta):
 
     formula: ClassVar[str] = ""
     paper: ClassVar[str] = ""
-    # Per-step state the mechanism's forward takes as keyword arguments, for decoders to supply:
-    # "prev_weights" (the weights of the step before, (B, S)) and/or "position" (the output
-    # step index, (B,)). Decoders read this instead of asking which mechanism they hold.
-    step_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,
                  normalizer: str = "softmax", dropout: float = 0.0) -> None:
@@ -161,16 +188,26 @@ class Attention(nn.Module, metaclass=ABCMeta):
         return None
 
     @abstractmethod
-    def score(self, query: Tensor, cache: KeyCache, **state: Any) -> Tensor:
-        """The score formula. query (B, T, Dq), cache.keys (B, S, Dk) -> scores (B, T, S)."""
+    def score(self, query: Tensor, cache: KeyCache, **inputs: Any) -> Tensor:
+        """The score formula. query (B, T, Dq), cache.keys (B, S, Dk) -> scores (B, T, S).
+        ``inputs`` are the per-call keyword inputs a mechanism's forward passes on (the previous
+        weights, a position, a strength)."""
 
-    def focus(self, query: Tensor, cache: KeyCache, mask: Tensor | None, **state: Any) -> Focus:
+    def focus(self, query: Tensor, cache: KeyCache, mask: Tensor | None, **inputs: Any) -> Focus:
         """Narrow where each query may look. Default: the caller's mask, no bias."""
         return Focus(mask)
 
     def normalize_scores(self, scores: Tensor, mask: Tensor | None) -> Normalized:
         """scores (B, T, S) -> weights (B, T, S) (plus log_prob, entropy for hard attention)."""
         return Normalized(get_normalizer(self.normalizer)(scores, mask))
+
+    def initial_state(self, cache: KeyCache | Tensor, mask: Tensor | None) -> StepState:
+        """The step state before the first decoder step, for ``forward(..., state=)``.
+
+        cache: a KeyCache from ``precompute`` (or the keys (B, S, Dk)); mask (B, S) or None.
+        Stateless mechanisms (the default) return None.
+        """
+        return None
 
     # ---- the contract ----------------------------------------------------------------------
 
@@ -184,37 +221,51 @@ class Attention(nn.Module, metaclass=ABCMeta):
         return KeyCache(keys=keys, values=values, projected=self.project_keys(keys))
 
     def forward(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None = None,
-                mask: Tensor | None = None, *, need_weights: bool = True) -> AttentionOutput:
+                mask: Tensor | None = None, *, state: StepState = None,
+                need_weights: bool = True) -> AttentionOutput:
         """query (B, Dq) or (B, T, Dq); keys (B, S, Dk) or a KeyCache; values (B, S, Dv) = keys;
-        mask (B, S) or (B, T, S), True = may attend. Returns context (B, [T,] Dv) and weights
-        (B, [T,] S), or None weights when ``need_weights=False``."""
+        mask (B, S) or (B, T, S), True = may attend; state: what ``initial_state`` or the previous
+        step's ``out.state`` gave (None here: this mechanism keeps no state). Returns context
+        (B, [T,] Dv), weights (B, [T,] S) and raw scores (B, [T,] S), or None weights and scores
+        when ``need_weights=False``."""
+        self._refuse_state(state)
         return self.run(query, keys, values, mask, need_weights)
 
     def run(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None, mask: Tensor | None,
-            need_weights: bool, **state: Any) -> AttentionOutput:
+            need_weights: bool, **inputs: Any) -> AttentionOutput:
         """Validate, bring the query to sequence form, attend, and return in the caller's form.
-        Subclasses with per-step state call this from their own ``forward``."""
+        Subclasses with per-call inputs (previous weights, a position) call this from their own
+        ``forward`` and pass them as keywords."""
         cache = keys if isinstance(keys, KeyCache) else self.precompute(keys, values)
         if isinstance(keys, KeyCache) and values is not None:
             raise ValueError(f"{self.label}: pass values to precompute(), not beside a KeyCache")
         step = self._check_query(query, cache)
         seq_query = query.unsqueeze(1) if step else query  # (B, T, Dq)
         seq_mask = self._check_mask(mask, seq_query, cache)  # (B|1, T|1, S) or None
-        out = self.attend(seq_query, cache, seq_mask, need_weights=need_weights, **state)
+        out = self.attend(seq_query, cache, seq_mask, need_weights=need_weights, **inputs)
         return out.squeeze_query() if step else out
 
     def attend(self, query: Tensor, cache: KeyCache, mask: Tensor | None, *, need_weights: bool,
-               **state: Any) -> AttentionOutput:
+               **inputs: Any) -> AttentionOutput:
         """The plain path, in sequence form: query (B, T, Dq), mask (B|1, T|1, S) or None."""
-        focus = self.focus(query, cache, mask, **state)
-        scores = self.score(query, cache, **state)  # (B, T, S)
+        focus = self.focus(query, cache, mask, **inputs)
+        scores = self.score(query, cache, **inputs)  # (B, T, S)
         if focus.bias is not None:
             scores = scores + focus.bias
         weights, log_prob, entropy = self.normalize_scores(scores, focus.mask)
         used = F.dropout(weights, self.dropout, self.training) if self.dropout else weights
         context = torch.bmm(used.to(cache.values.dtype), cache.values)  # (B, T, Dv)
-        return AttentionOutput(context, weights if need_weights else None, log_prob, focus.position,
-                               entropy)
+        if not need_weights:
+            return AttentionOutput(context, None, log_prob, focus.position, entropy)
+        return AttentionOutput(context, weights, log_prob, focus.position, entropy,
+                               scores=fill_masked(scores, focus.mask))  # (B, T, S)
+
+    def _refuse_state(self, state: StepState) -> None:
+        """A stateless mechanism given a state: the caller is carrying someone else's."""
+        if state is not None:
+            raise ValueError(f"{self.label} keeps no state between steps (its initial_state() and "
+                             f"out.state are None); got state of type {type(state).__name__}. Pass "
+                             "state=None, or the state this mechanism returned.")
 
     # ---- validation: user mistakes become ValueErrors naming shapes ----------------------
 

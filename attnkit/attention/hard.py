@@ -27,7 +27,7 @@ def _gumbel_like(scores: Tensor) -> Tensor:
 class HardAttention(AdditiveAttention):
     """Hard stochastic attention, Xu et al. 2015 §4.1, with the additive score of Bahdanau.
 
-    p(z_t = j) = softmax_j(v^T tanh(W s + U h_j)); the context is the one value h_{z_t}.
+    p(z_t = j) = softmax_j(v^T tanh(W s + U h_j + b)); the context is the one value h_{z_t}.
 
     - training, ``gumbel=False``: z_t is sampled from p; weights are the one-hot of z_t and
       ``out.log_prob`` is log p(z_t). Sampling has no gradient, so train the score with
@@ -43,7 +43,7 @@ class HardAttention(AdditiveAttention):
     to gets zero weights and a log_prob and entropy of 0.
     """
 
-    formula = "one-hot(z), z ~ softmax(v^T tanh(W s + U h))"
+    formula = "one-hot(z), z ~ softmax(v^T tanh(W s + U h + b))"
     paper = "Xu et al. 2015, Show, Attend and Tell, sec. 4.1 (stochastic hard attention)"
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,

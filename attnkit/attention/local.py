@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from dataclasses import replace
 
 import torch
 from torch import Tensor, nn
 
-from .base import AttentionOutput, Focus, KeyCache
+from .base import AttentionOutput, Focus, KeyCache, StepState
 from .dot_product import GeneralAttention
 
 
@@ -71,24 +72,55 @@ class LocalMonotonicAttention(_LocalAttention):
     p_t is the query's index t (a sequence query) or ``position=`` (B,) for a step query,
     (B, T) to override; it is clamped to the last real key so that every query whose source is
     not empty sees at least one key.
+
+    The output step index is the step state: ``initial_state`` gives zeros (B,) (long),
+    ``forward(..., state=)`` takes it (a sequence query's T queries are steps state + t), and
+    ``out.state`` is the index of the next step, (B,): state + 1 after a step query, the index
+    after the last query after a sequence. ``position=`` is the older, explicit spelling.
     """
 
-    step_state = frozenset({"position"})
     formula = "s^T W h * exp(-(j - t)^2 / (2 (D/2)^2)), |j - t| <= D"
     paper = "Luong et al. 2015, Effective Approaches to Attention-based NMT, sec. 3.2 (local-m)"
 
+    def initial_state(self, cache: KeyCache | Tensor, mask: Tensor | None) -> Tensor:
+        """Step index 0 for every item: (B,) long zeros."""
+        keys = cache.keys if isinstance(cache, KeyCache) else cache
+        return torch.zeros(keys.shape[0], dtype=torch.long, device=keys.device)  # (B,)
+
     def forward(self, query: Tensor, keys: Tensor | KeyCache, values: Tensor | None = None,
-                mask: Tensor | None = None, *, position: Tensor | None = None,
+                mask: Tensor | None = None, *, state: StepState = None, position: Tensor | None = None,
                 need_weights: bool = True) -> AttentionOutput:
-        """As :meth:`Attention.forward`; ``position`` (B,) for a step query or (B, T): p_t.
-        A step query without ``position`` is taken to be step 0."""
+        """As :meth:`Attention.forward`; ``state`` (B,): the step index of the (first) query, from
+        ``initial_state`` or the previous ``out.state``; or ``position`` (B,) for a step query or
+        (B, T): p_t. A step query with neither is taken to be step 0. ``out.state`` (B,) is the
+        index of the step after the last query."""
+        if state is not None:
+            if position is not None:
+                raise ValueError(f"{self.label}: pass the step index once, as state= or as position=, not both")
+            position = self._positions_from_state(state, query)
         if position is not None:
             expected = tuple(query.shape[:-1])
             if tuple(position.shape) != expected:
                 raise ValueError(f"{self.label}: position must have shape {expected}; "
                                  f"got {tuple(position.shape)}")
             position = position.reshape(query.shape[0], -1)  # (B, T)
-        return self.run(query, keys, values, mask, need_weights, position=position)
+        out = self.run(query, keys, values, mask, need_weights, position=position)
+        queries = 1 if query.dim() == 2 else query.shape[1]
+        if position is None:  # the queries were steps 0 .. T-1
+            following = torch.full((query.shape[0],), queries, dtype=torch.long, device=query.device)
+        else:
+            following = position[:, -1] + 1  # (B,)
+        return replace(out, state=following)
+
+    def _positions_from_state(self, state: StepState, query: Tensor) -> Tensor:
+        """state (B,) the first query's step index -> (B,) for a step query, (B, T) for a sequence."""
+        if not isinstance(state, Tensor) or tuple(state.shape) != (query.shape[0],):
+            shape = tuple(state.shape) if isinstance(state, Tensor) else type(state).__name__
+            raise ValueError(f"{self.label}: state must be the step index (B,) = ({query.shape[0]},) "
+                             f"from initial_state() or out.state; got {shape}")
+        if query.dim() == 2:
+            return state  # (B,)
+        return state[:, None] + torch.arange(query.shape[1], device=state.device)  # (B, T)
 
     def centre(self, query: Tensor, lengths: Tensor, position: Tensor | None) -> Tensor:
         if position is None:

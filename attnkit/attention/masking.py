@@ -67,3 +67,13 @@ def open_empty_rows(mask: Tensor) -> Tensor:
     (..., S) bool -> (..., S) bool.
     """
     return mask | ~any_key(mask)
+
+
+def fill_masked(scores: Tensor, mask: Tensor | None) -> Tensor:
+    """Raw scores as a caller may read them (``out.scores``): keys outside ``mask`` set to the
+    dtype's most negative finite value, so a softmax over them gives those keys exactly 0.
+    scores (..., S), mask broadcastable to it (True = may attend) or None -> (..., S); the
+    caller's tensor is never changed."""
+    if mask is None:
+        return scores
+    return scores.masked_fill(~mask, torch.finfo(scores.dtype).min)

@@ -48,6 +48,16 @@ ALIASES: dict[str, str] = {
 }
 
 
+def register(name: str, mechanism: type[Attention], *, aliases: tuple[str, ...] = ()) -> None:
+    """Make ``mechanism`` buildable as ``name`` (and its ``aliases``) from configs and ``build``.
+    The shipped mechanisms are listed above; this is for a user's own (docs/ARCHITECTURE.md)."""
+    if not (isinstance(mechanism, type) and issubclass(mechanism, Attention)):
+        raise TypeError(f"register({name!r}, ...): a mechanism must be a subclass of Attention; got {mechanism!r}")
+    MECHANISMS[name] = mechanism
+    for alias in aliases:
+        ALIASES[alias] = name
+
+
 def names() -> list[str]:
     """The canonical mechanism names, in the order of the family table."""
     return list(MECHANISMS)

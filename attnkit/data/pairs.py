@@ -1,9 +1,8 @@
-"""The one record every data source yields: a source string, its target, and (when known) a
-gold alignment.
+"""What `read_parallel` yields for each line of a user's parallel text: a source string, its
+target, and (when known) a gold alignment.
 
-Tasks generate `Pair`s, `read_parallel` reads them from user files, and the pipeline tokenises
-both sides. The alignment, when a task can derive it exactly, lets the viz and tests compare a
-model's attention with the truth.
+The pipeline itself works on examples, dicts of named parts; `attnkit.tasks.files` turns these
+records into `{"source": ..., "target": ...}` examples.
 """
 
 from __future__ import annotations

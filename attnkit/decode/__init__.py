@@ -1,6 +1,18 @@
-"""Decoding: greedy and batched beam search, returning tokens and alignments."""
+"""Decoding: predictors (generation by greedy and batched beam search, classification) and the
+one function, ``predict_all``, that runs them over a data set."""
 
+from .predictors import (
+    PREDICTORS,
+    Classification,
+    ClassificationPredictor,
+    Classified,
+    GenerationPredictor,
+    Translation,
+    make_predictor,
+    predict_all,
+)
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
-from .translate import decode_all
 
-__all__ = ["Hypothesis", "beam_search", "decode_all", "greedy_search", "max_output_length"]
+__all__ = ["PREDICTORS", "Classification", "ClassificationPredictor", "Classified", "GenerationPredictor",
+           "Hypothesis", "Translation", "beam_search", "greedy_search", "make_predictor", "max_output_length",
+           "predict_all"]

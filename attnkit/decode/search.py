@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
-from ..data import BOS, EOS, PAD
+from ..data import Batch
+from ..fields import BOS, EOS, PAD
 from ..models.state import Memory
 
 
@@ -57,20 +58,26 @@ def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: f
     return Hypothesis(ids[:length], score, score / penalty, alignment, ended=length < len(ids))
 
 
+def memory_lengths(memory: Memory) -> Tensor:
+    """(B,) long: the real keys of each source in an encoded memory (its mask's row sums)."""
+    return memory.mask.sum(-1)
+
+
 @torch.inference_mode()
-def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> list[list[Hypothesis]]:
-    """The argmax path. source (B, S), lengths (B,) -> one hypothesis per source.
+def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis]]:
+    """The argmax path over the batch's inputs -> one hypothesis per source.
     A finished source continues with padding at no cost; once a quarter of the batch has
     finished, the finished sources leave it, so later steps compute only the rows still decoding."""
-    memory = model.encode(source, lengths)
+    memory = model.encode(inputs)
     state = model.start(memory)
-    batch = source.shape[0]
-    tokens = source.new_full((batch, max_len), PAD)  # (B, T)
+    lengths = memory_lengths(memory)
+    batch, device = lengths.shape[0], lengths.device
+    tokens = torch.full((batch, max_len), PAD, dtype=torch.long, device=device)  # (B, T)
     weights = None
-    scores = source.new_zeros(batch, dtype=torch.float)
-    active = torch.arange(batch, device=source.device)  # (B',) the sources still in the batch
-    done = torch.zeros(batch, dtype=torch.bool, device=source.device)  # (B',)
-    previous = source.new_full((batch,), BOS)  # (B',)
+    scores = torch.zeros(batch, dtype=torch.float, device=device)
+    active = torch.arange(batch, device=device)  # (B',) the sources still in the batch
+    done = torch.zeros(batch, dtype=torch.bool, device=device)  # (B',)
+    previous = torch.full((batch,), BOS, dtype=torch.long, device=device)  # (B',)
     for t in range(max_len):
         out = model.step(previous, state, memory)
         log_probs = _next_token_log_probs(out.logits)  # (B', V)
@@ -80,7 +87,7 @@ def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> li
         tokens[active, t] = previous
         if out.weights is not None:
             if weights is None:
-                weights = source.new_zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float)
+                weights = torch.zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[active, t] = out.weights.float()
         state = out.state
         done |= previous == EOS
@@ -96,9 +103,9 @@ def greedy_search(model, source: Tensor, lengths: Tensor, *, max_len: int) -> li
 
 
 @torch.inference_mode()
-def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_len: int,
+def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
                 length_penalty: float = 1.0, n_best: int = 1, early_stop: bool = True) -> list[list[Hypothesis]]:
-    """Batched beam search. source (B, S), lengths (B,) -> n_best hypotheses per source,
+    """Batched beam search over the batch's inputs -> n_best hypotheses per source,
     best first by score / length**length_penalty, hypotheses that ended with EOS before those
     cut off by ``max_len``. A finished beam stays in place (it can only extend with padding at no
     cost) so beam 1 is exactly greedy search, and the K beams stay sorted by total log-probability.
@@ -110,18 +117,20 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
     normalisation). Finished sources leave the batch (once a quarter of it has finished): later
     steps compute only the sources still decoding, and a departed source's remaining history is
     padding with back-pointers to itself, as if it had stayed."""
-    batch, k = source.shape[0], beam_size
-    device = source.device
-    memory = _for_beams(model, model.encode(source, lengths), k)
+    encoded = model.encode(inputs)
+    lengths = memory_lengths(encoded)
+    batch, k = lengths.shape[0], beam_size
+    device = lengths.device
+    memory = _for_beams(model, encoded, k)
     state = model.start(memory)
-    scores = source.new_zeros((batch, k), dtype=torch.float)  # (B', K) of the sources still decoding
+    scores = torch.zeros((batch, k), dtype=torch.float, device=device)  # (B', K) of the sources still decoding
     scores[:, 1:] = float("-inf")  # all beams start identical: keep one alive
     final_scores = scores.clone()  # (B, K)
     final_done = torch.zeros((batch, k), dtype=torch.bool, device=device)  # (B, K) ended with EOS
     deciding = n_best if early_stop else k  # the top beams that must have finished
     done = torch.zeros(batch * k, dtype=torch.bool, device=device)  # (B'*K,)
-    previous = source.new_full((batch * k,), BOS)  # (B'*K,)
-    tokens = source.new_full((max_len, batch * k), PAD)  # per step, in beam order of that step
+    previous = torch.full((batch * k,), BOS, dtype=torch.long, device=device)  # (B'*K,)
+    tokens = torch.full((max_len, batch * k), PAD, dtype=torch.long, device=device)  # per step, in beam order
     parents = torch.arange(batch * k, device=device).repeat(max_len, 1)  # (T, B*K); a finished row: itself
     weights = None
     offsets = (torch.arange(batch, device=device) * k)[:, None]  # (B, 1)
@@ -143,7 +152,7 @@ def beam_search(model, source: Tensor, lengths: Tensor, *, beam_size: int, max_l
         tokens[t, rows], parents[t, rows] = previous, rows[origin]
         if out.weights is not None:
             if weights is None:
-                weights = source.new_zeros((max_len, batch * k, out.weights.shape[-1]), dtype=torch.float)
+                weights = torch.zeros((max_len, batch * k, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[t, rows] = out.weights.float()  # weights of the step's *input* rows
         done = done.index_select(0, origin) | (previous == EOS) | (previous == PAD)
         steps = t + 1

@@ -1,25 +1,61 @@
-"""Sequence-to-sequence models. ``build_model(config.model, source_vocab, target_vocab)``."""
+"""Model families, registered by name: ``build_model(options, schema, fields)``.
+
+    rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
+    transformer           Transformer encoder-decoder, text -> text
+    attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+
+A family is a model class (``models.family.Family``) with its options dataclass; add one with a
+new file and one line in FAMILIES. Importing this package registers every family's options with
+``attnkit.config`` so that ``model.type`` validates the model section at config load.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from torch import nn
 
-from ..config import ModelConfig
+from ..config import ModelOptions, register_model
+from ..tasks.schema import Schema
+from .classifier import AttentionClassifier, ClassifierOptions
+from .family import Family, FamilyError
 from .init import initialize
-from .rnn_seq2seq import RNNSeq2Seq
-from .state import DecoderState, Memory, SequenceOutput, StepOutput, TransformerState
-from .transformer import TransformerSeq2Seq
+from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
+from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
+from .transformer import TransformerOptions, TransformerSeq2Seq
 
-MODELS = {"rnn": RNNSeq2Seq, "transformer": TransformerSeq2Seq}
-
-
-def build_model(config: ModelConfig, source_vocab: int, target_vocab: int) -> nn.Module:
-    """The model family ``config.type`` for the given vocabulary sizes."""
-    if config.type not in MODELS:
-        raise ValueError(f"model.type {config.type!r} is not available; choose one of {sorted(MODELS)}")
-    model = MODELS[config.type](source_vocab, target_vocab, config)
-    return initialize(model, config.init, config.init_range)
+FAMILIES: dict[str, type[Family]] = {
+    "rnn": RNNSeq2Seq,
+    "transformer": TransformerSeq2Seq,
+    "attention_classifier": AttentionClassifier,
+}
 
 
-__all__ = ["DecoderState", "MODELS", "Memory", "RNNSeq2Seq", "SequenceOutput", "StepOutput", "TransformerSeq2Seq",
-           "TransformerState", "build_model", "initialize"]
+def register_family(name: str, family: type[Family]) -> None:
+    """Add a family under ``name`` (its Options become valid for ``model.type: name``)."""
+    FAMILIES[name] = family
+    register_model(name, family.Options)
+
+
+for _name, _family in FAMILIES.items():
+    register_model(_name, _family.Options)
+
+
+def get_family(name: str) -> type[Family]:
+    if name not in FAMILIES:
+        raise FamilyError(f"model.type {name!r} is not available; choose one of {', '.join(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]) -> nn.Module:
+    """The family ``options.type`` built for ``schema`` over the fitted ``fields``, initialised
+    with ``options.init``."""
+    family = get_family(options.type)
+    family.check_schema(options, schema)
+    return initialize(family.from_fields(options, schema, fields), options.init, options.init_range)
+
+
+__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
+           "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
+           "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]

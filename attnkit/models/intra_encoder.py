@@ -36,6 +36,7 @@ class IntraAttentionEncoder(nn.Module):
         self.upper = rnn(hidden_dim, hidden_dim, num_layers=layers - 1, batch_first=True,
                          dropout=dropout if layers > 2 else 0.0) if layers > 1 else None
         self.hidden_dim, self.is_lstm = hidden_dim, cell == "lstm"
+        self.output_dim = hidden_dim  # width of the states it hands the decoder
 
     def forward(self, source: Tensor, lengths: Tensor) -> Encoded:
         batch, steps = source.shape

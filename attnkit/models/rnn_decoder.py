@@ -37,13 +37,15 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
                                    dropout=dropout if layers > 1 else 0.0)
         self.bridge = nn.Linear(hidden_dim, hidden_dim * layers)
         self.dropout = Dropout(dropout)
+        self.attention: Attention | None = None  # a style with attention sets its mechanism
 
     def start(self, memory: Memory) -> DecoderState:
         batch = memory.final.shape[0]
         hidden = torch.tanh(self.bridge(memory.final))  # (B, L*H)
         hidden = hidden.view(batch, self.layers, self.hidden_dim).transpose(0, 1).contiguous()  # (L, B, H)
         cell = torch.zeros_like(hidden) if self.cell == "lstm" else None
-        return DecoderState(hidden=hidden, cell=cell)
+        attention = None if self.attention is None else self.attention.initial_state(memory.keys, memory.mask)
+        return DecoderState(hidden=hidden, cell=cell, attention=attention)
 
     def recur(self, inputs: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, Tensor | None]:
         """inputs (B, T, I) -> outputs (B, T, H), hidden (L, B, H), cell or None."""
@@ -71,13 +73,9 @@ class RecurrentDecoder(nn.Module, metaclass=ABCMeta):
 
 
 def attend(attention: Attention, query: Tensor, state: DecoderState, memory: Memory) -> AttentionOutput:
-    """One attention step, supplying the per-step state the mechanism declares it needs."""
-    extra = {}
-    if "prev_weights" in attention.step_state:
-        extra["prev_weights"] = state.prev_weights
-    if "position" in attention.step_state:
-        extra["position"] = torch.full((query.shape[0],), state.step, device=query.device)
-    return attention(query, memory.keys, mask=memory.mask, **extra)
+    """One attention step; the mechanism's own step state goes in and its next one comes back in
+    ``out.state``, whatever it is."""
+    return attention(query, memory.keys, mask=memory.mask, state=state.attention)
 
 
 class FixedVectorDecoder(RecurrentDecoder):
@@ -96,7 +94,7 @@ class FixedVectorDecoder(RecurrentDecoder):
         inputs = torch.cat([embedded, memory.final], dim=-1)[:, None]  # (B, 1, E+H)
         output, hidden, cell = self.recur(inputs, state)
         features = torch.cat([output[:, 0], memory.final, embedded], dim=-1)  # (B, F)
-        return features, DecoderState(hidden, cell, step=state.step + 1), None
+        return features, DecoderState(hidden, cell), None
 
     def run(self, embedded: Tensor, state: DecoderState, memory: Memory):
         """No attention, so the whole target runs through the RNN in one fused call."""
@@ -124,7 +122,7 @@ class BahdanauDecoder(RecurrentDecoder):
         inputs = torch.cat([embedded, out.context], dim=-1)[:, None]  # (B, 1, E+H)
         output, hidden, cell = self.recur(inputs, state)
         features = torch.cat([output[:, 0], out.context, embedded], dim=-1)  # (B, F)
-        return features, DecoderState(hidden, cell, prev_weights=out.weights, step=state.step + 1), out
+        return features, DecoderState(hidden, cell, attention=out.state), out
 
 
 class LuongDecoder(RecurrentDecoder):
@@ -159,7 +157,7 @@ class LuongDecoder(RecurrentDecoder):
         out = attend(self.attention, query, state, memory)
         attentional = self.combine(torch.cat([out.context, query], dim=-1))  # (B, H)
         attentional = self.dropout(torch.tanh(attentional) if self.attentional_tanh else attentional)
-        new_state = DecoderState(hidden, cell, feed=attentional, prev_weights=out.weights, step=state.step + 1)
+        new_state = DecoderState(hidden, cell, feed=attentional, attention=out.state)
         return attentional, new_state, out
 
 

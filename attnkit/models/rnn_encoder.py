@@ -29,25 +29,31 @@ class Encoded:
 
 
 class RNNEncoder(nn.Module):
-    """Embeddings -> n-layer GRU/LSTM. hidden_dim H is the output width; a bidirectional
-    encoder gives each direction H/2. Padding never enters the recurrence (packed sequences).
+    """Embeddings -> n-layer GRU/LSTM. hidden_dim H is the output width (``output_dim``); a
+    bidirectional encoder gives each direction H/2. Padding never enters the recurrence (packed
+    sequences). With ``vocab_size`` None the inputs are feature vectors of ``feature_dim``
+    (frames) that a linear layer brings to embedding_dim instead of an embedding table.
 
-    forward(source (B, S) long, lengths (B,) long) -> Encoded.
+    forward(source (B, S) long ids or (B, S, feature_dim) float, lengths (B,) long) -> Encoded.
     """
 
-    def __init__(self, vocab_size: int, embedding_dim: int, hidden_dim: int, *, layers: int = 1,
+    def __init__(self, vocab_size: int | None, embedding_dim: int, hidden_dim: int, *, layers: int = 1,
                  bidirectional: bool = True, cell: str = "gru", dropout: float = 0.0,
-                 padding_idx: int = 0) -> None:
+                 padding_idx: int = 0, feature_dim: int | None = None) -> None:
         super().__init__()
         directions = 2 if bidirectional else 1
         if hidden_dim % directions:
             raise ValueError(f"hidden_dim must be even for a bidirectional encoder; got {hidden_dim}")
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
+        if (vocab_size is None) == (feature_dim is None):
+            raise ValueError("RNNEncoder reads token ids (vocab_size) or feature vectors (feature_dim), one of them")
+        self.embedding = (nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx) if vocab_size is not None
+                          else nn.Linear(feature_dim, embedding_dim))
         self.dropout = Dropout(dropout)
         self.rnn = RNN_CELLS[cell](embedding_dim, hidden_dim // directions, num_layers=layers,
                                    batch_first=True, bidirectional=bidirectional,
                                    dropout=dropout if layers > 1 else 0.0)
         self.hidden_dim, self.directions = hidden_dim, directions
+        self.output_dim = hidden_dim
 
     def forward(self, source: Tensor, lengths: Tensor) -> Encoded:
         embedded = self.dropout(self.embedding(source))  # (B, S, E)

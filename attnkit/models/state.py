@@ -6,7 +6,7 @@ Decoding (greedy, beam) only ever calls ``encode``, ``start`` and ``step`` on a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from torch import Tensor
@@ -53,21 +53,22 @@ class DecoderState:
     """Recurrent decoder state between steps.
 
     hidden: (L, B, H); cell: (L, B, H) for LSTM else None; feed: (B, H) Luong's attentional
-    vector of the previous step (input feeding) or None; prev_weights: (B, S) the attention
-    weights of the previous step or None; step: the index of the next output token.
+    vector of the previous step (input feeding) or None; attention: whatever the attention
+    mechanism carries from one step to the next (its ``initial_state``, then each output's
+    ``state``: previous weights, a position, ...; None for stateless mechanisms), carried without
+    being looked at; extra: batch-first tensors a decoder style adds.
     """
 
     hidden: Tensor
     cell: Tensor | None = None
     feed: Tensor | None = None
-    prev_weights: Tensor | None = None
-    step: int = 0
+    attention: Any = None
     extra: Any = None
 
     def index_select(self, index: Tensor) -> DecoderState:
         return replace(self, hidden=self.hidden.index_select(1, index),
                        cell=_select(self.cell, index, 1), feed=_select(self.feed, index),
-                       prev_weights=_select(self.prev_weights, index), extra=_select(self.extra, index))
+                       attention=_select(self.attention, index), extra=_select(self.extra, index))
 
 
 @dataclass
@@ -83,14 +84,30 @@ class StepOutput:
 
 
 @dataclass
-class SequenceOutput:
-    """A teacher-forced pass: logits (B, T, V), weights (B, T, S) or None, and for hard
-    attention log_prob (B, T) and entropy (B, T)."""
+class ModelOutput:
+    """A teacher-forced pass (or a classifier's answer).
+
+    logits:  (B, T, V) per output position, or (B, C) for a classifier.
+    weights: (B, T, S) or (B, S) attention weights for plots and analysis, or None.
+    aux:     named inputs of auxiliary loss terms the model asks for, e.g. "reinforce" ->
+             SampledAttention; the training objective applies the term registered under each
+             name (attnkit.train.objectives), the trainer never looks inside.
+    """
 
     logits: Tensor
     weights: Tensor | None = None
-    log_prob: Tensor | None = None
-    entropy: Tensor | None = None
+    aux: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SampledAttention:
+    """What REINFORCE needs from hard attention: the log-probability (B, T) of each sampled key,
+    the entropy (B, T) of each sampling distribution, and mask (B, T), True at the positions that
+    count (real target tokens)."""
+
+    log_prob: Tensor
+    entropy: Tensor
+    mask: Tensor
 
 
 @dataclass

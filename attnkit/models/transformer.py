@@ -11,14 +11,52 @@ head's weights for the plots.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import torch
 from torch import Tensor, nn
 
 from ..attention import GrowingCache, KeyCache, MultiHeadAttention
-from ..config import ModelConfig
+from ..config import ModelOptions, option
+from ..data import Batch
+from ..tasks.schema import Schema
 from .dropout import Dropout
-from .state import Memory, SequenceOutput, StepOutput, TransformerState
+from .family import Family
+from .state import Memory, ModelOutput, StepOutput, TransformerState
+
+
+@dataclass(frozen=True)
+class TransformerOptions(ModelOptions):
+    """``model.type: transformer``: self-attention encoder and decoder with cross-attention."""
+
+    type: str = option("transformer", "model family")
+    hidden_dim: int = option(128, "model width d_model (num_heads must divide it)")
+    encoder_layers: int = option(1, "encoder layers")
+    decoder_layers: int = option(1, "decoder layers")
+    dropout: float = option(0.1, "dropout on embeddings, attention weights and residual branches")
+    num_heads: int = option(4, "attention heads (must divide hidden_dim, the model width)")
+    ff_dim: int = option(512, "width of the position-wise feed-forward layer")
+    norm: Literal["pre", "post"] = option("pre", "layer norm before (pre-LN) or after (post-LN, as in Vaswani 2017) "
+                                                 "each residual block")
+    positions: Literal["sinusoidal", "learned"] = option("sinusoidal", "position encoding")
+    max_positions: int = option(1024, "longest sequence the position encoding covers")
+    bias: bool = option(True, "biases in the attention projections and feed-forward layers (false: none, as "
+                              "OpenNMT-py's Transformer; fewer parameters, a little faster)")
+    share_embeddings: bool = option(False, "one joint vocabulary and one embedding matrix for source, target "
+                                           "and output layer")
+
+    def problems(self) -> list[str]:
+        checks = [
+            (self.hidden_dim > 0 and self.ff_dim > 0, "model.hidden_dim and model.ff_dim must be positive"),
+            (self.num_heads > 0 and self.hidden_dim % self.num_heads == 0,
+             "model.num_heads must divide model.hidden_dim for the transformer"),
+            (self.encoder_layers > 0 and self.decoder_layers > 0, "layers must be positive"),
+            (0 <= self.dropout < 1, "model.dropout must be in [0, 1)"),
+            (self.max_positions > 0, "model.max_positions must be positive"),
+        ]
+        return super().problems() + [message for ok, message in checks if not ok]
 
 
 def sinusoidal_positions(length: int, dim: int) -> Tensor:
@@ -135,22 +173,29 @@ class DecoderLayer(nn.Module):
         return x, cache if incremental else None, own.weights, cross_weights
 
 
-class TransformerSeq2Seq(nn.Module):
-    """Encoder-decoder Transformer; the same interface as the RNN models:
+class TransformerSeq2Seq(Family, nn.Module):
+    """Encoder-decoder Transformer (family ``transformer``), text -> text; the same interface as
+    the RNN models:
 
-    encode(source (B, S), lengths (B,)) -> Memory (cross-attention keys precomputed per layer)
+    encode(batch) -> Memory of batch[source] (cross-attention keys precomputed per layer)
     start(memory) -> TransformerState; step(tokens (B,), state, memory) -> StepOutput
     (logits (B, V), weights (B, S): the last layer's cross-attention averaged over heads)
-    forward(source, lengths, target_in (B, T), need_weights=False) -> SequenceOutput(logits (B, T, V)[, weights])
-    attention_maps(source, lengths, target_in) -> per-layer, per-head weights for plots
+    forward(batch, need_weights=False) -> ModelOutput(logits (B, T, V)[, weights]), teacher-forced
+    on batch[target].inputs (B, T)
+    attention_maps(batch) -> per-layer, per-head weights for plots
     """
+
+    Options = TransformerOptions
+    predictions = ("generate",)
 
     # beam search hands step() B*K rows over a memory of B rows (memory.beams = K): the K beams
     # of a source are K queries of one cross-attention row, and the memory is never copied per beam
     beam_shared_memory = True
 
-    def __init__(self, source_vocab: int, target_vocab: int, config: ModelConfig) -> None:
+    def __init__(self, source_vocab: int, target_vocab: int, config: TransformerOptions, *, source: str = "source",
+                 target: str = "target") -> None:
         super().__init__()
+        self.source_name, self.target_name = source, target
         dim, heads, ff, dropout = config.hidden_dim, config.num_heads, config.ff_dim, config.dropout
         pre = config.norm == "pre"
         embed = dict(max_positions=config.max_positions, learned=config.positions == "learned", dropout=dropout)
@@ -173,6 +218,15 @@ class TransformerSeq2Seq(nn.Module):
         if config.share_embeddings:
             self.output.weight = self.target_embedding.tokens.weight
 
+    @classmethod
+    def joint_fields(cls, options: TransformerOptions, schema: Schema) -> list[tuple[str, ...]]:
+        return [(schema.inputs[0], schema.output)] if options.share_embeddings else []
+
+    @classmethod
+    def from_fields(cls, options: TransformerOptions, schema: Schema, fields: Mapping[str, Any]) -> TransformerSeq2Seq:
+        source, target = schema.inputs[0], schema.output
+        return cls(fields[source].size, fields[target].size, options, source=source, target=target)
+
     def _encode(self, source: Tensor, lengths: Tensor, need_weights: bool = False):
         mask = torch.arange(source.shape[1], device=source.device)[None, :] < lengths[:, None]  # (B, S)
         x, maps = self.source_embedding(source), []
@@ -181,8 +235,9 @@ class TransformerSeq2Seq(nn.Module):
             maps.append(weights)
         return self.encoder_norm(x), mask, maps
 
-    def encode(self, source: Tensor, lengths: Tensor) -> Memory:
-        states, mask, _ = self._encode(source, lengths)
+    def encode(self, batch: Batch) -> Memory:
+        source = batch[self.source_name]
+        states, mask, _ = self._encode(source.data, source.lengths)
         keys = tuple(layer.cross_attn.precompute(states) for layer in self.decoder)
         return Memory(states=states, final=None, mask=mask, keys=keys)
 
@@ -209,17 +264,19 @@ class TransformerSeq2Seq(nn.Module):
             cross_maps.append(cross)
         return self.output(self.decoder_norm(x)), own_maps, cross_maps
 
-    def forward(self, source: Tensor, lengths: Tensor, target_in: Tensor, need_weights: bool = False) -> SequenceOutput:
+    def forward(self, batch: Batch, need_weights: bool = False) -> ModelOutput:
         """Teacher forcing. With ``need_weights`` the weights are the last layer's cross-attention
         averaged over heads (B, T, S), as in decoding; without, every attention runs fused."""
-        logits, _, cross = self.decode_full(target_in, self.encode(source, lengths), need_weights=need_weights)
-        return SequenceOutput(logits, cross[-1].mean(dim=1) if need_weights else None)
+        target_in = batch[self.target_name].inputs
+        logits, _, cross = self.decode_full(target_in, self.encode(batch), need_weights=need_weights)
+        return ModelOutput(logits, cross[-1].mean(dim=1) if need_weights else None)
 
     @torch.no_grad()
-    def attention_maps(self, source: Tensor, lengths: Tensor, target_in: Tensor) -> dict[str, Tensor]:
-        """Every layer's and head's weights: encoder_self (B, L, H, S, S), decoder_self (B, L, H, T, T),
-        cross (B, L, H, T, S)."""
-        states, mask, encoder_maps = self._encode(source, lengths, need_weights=True)
+    def attention_maps(self, batch: Batch) -> dict[str, Tensor]:
+        """Every layer's and head's weights, teacher-forced on batch[target].inputs (B, T):
+        encoder_self (B, L, H, S, S), decoder_self (B, L, H, T, T), cross (B, L, H, T, S)."""
+        source, target_in = batch[self.source_name], batch[self.target_name].inputs
+        states, mask, encoder_maps = self._encode(source.data, source.lengths, need_weights=True)
         memory = Memory(states, None, mask, tuple(layer.cross_attn.precompute(states) for layer in self.decoder))
         _, own_maps, cross_maps = self.decode_full(target_in, memory, need_weights=True)
         return {"encoder_self": torch.stack(encoder_maps, 1), "decoder_self": torch.stack(own_maps, 1),

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..evaluation import AttentionReport, attention_cells, attention_report, decode_config, pairs_for, source_lengths
+from ..decode.scoring import best_text
+from ..evaluation import AttentionReport, attention_cells, attention_report, decode_config, examples_for
 from ..metrics import LABELS, by_length, compute
 from ..run import Run, RunError, open_run
 from ..viz import plot_metric_by_length, plot_training_curves
@@ -70,7 +71,7 @@ def _curves_html(run: Run) -> str:
 
 def _stats_html(report: AttentionReport) -> str:
     if report.stats is None:
-        return '<p class="note">n/a: this model has no attention (model.style none).</p>'
+        return '<p class="note">n/a: this model has no attention.</p>'
     rows = "".join(f"<tr><td>{html.escape(name)}</td><td>{html.escape(value)}</td></tr>"
                    for name, value in attention_cells(report).items())
     return (f'<table class="stats" id="attention-stats"><tr><th>statistic</th><th>value</th></tr>{rows}</table>'
@@ -82,15 +83,25 @@ def _stats_html(report: AttentionReport) -> str:
             "decrease. n/a: no true alignment in this data.</p>")
 
 
-def _examples(translations, pairs) -> list[Example]:
+def _rows(prediction) -> tuple[list[str], object] | None:
+    """(row labels, weights (rows, S)) of a prediction: a generated output's alignment, or a
+    classifier's one row of weights labelled with its answer; None without attention."""
+    if isinstance(prediction, list):
+        best = prediction[0]
+        return None if best.alignment is None else (best.alignment_labels, best.alignment)
+    return None if prediction.weights is None else ([prediction.text], prediction.weights[None])
+
+
+def _examples(predictions, references: list[str]) -> list[Example]:
     found = []
-    for found_list, pair in zip(translations, pairs, strict=True):
-        t = found_list[0]
-        if t.alignment is None:
+    for prediction, reference in zip(predictions, references, strict=True):
+        rows = _rows(prediction)
+        if rows is None:
             return []
-        weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in t.alignment.tolist()]
-        found.append(Example(t.source_tokens, t.alignment_labels, weights, pair.target,
-                             t.text.strip() == pair.target.strip()))
+        labels, matrix = rows
+        weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
+        source = prediction[0].source_tokens if isinstance(prediction, list) else prediction.source_tokens
+        found.append(Example(source, labels, weights, reference, best_text(prediction).strip() == reference.strip()))
     return found
 
 
@@ -100,30 +111,41 @@ def _json_block(examples: list[Example]) -> str:
     return text.replace("<", "\\u003c")  # '<' only occurs inside JSON strings, where \u003c means the same
 
 
+def _model_summary(options) -> str:
+    """'model.type rnn, style bahdanau, attention additive': the family and the options that name
+    its architecture, whichever of them the family has."""
+    parts = [f"model.type {options.type}"]
+    style = getattr(options, "style", None)
+    if style:
+        parts.append(f"style {style}")
+    attention = getattr(options, "attention", None)
+    if attention is not None and style != "none":
+        parts.append(f"attention {attention.name}")
+    return ", ".join(parts)
+
+
 def build_page(run: Run, *, examples: int = 12, split: str = "dev") -> str:
     """The report of an opened run (model loaded) as one HTML string."""
-    pairs = pairs_for(run, split, None)
-    if not pairs:
+    data = examples_for(run, split, None)
+    if not data:
         raise RunError(f"the {split} split of {run.directory} is empty: nothing to report on")
-    metric = run.config.train.metric if run.config.train.metric in LABELS else "exact_match"
-    translations = run.translate([p.source for p in pairs], decode_config(run, None))
-    hypotheses = [t[0].text for t in translations]
-    references = [p.target for p in pairs]
-    rows = by_length(source_lengths(run, pairs), hypotheses, references, metric=metric)
+    schema = run.schema
+    metric = run.config.train.metric if run.config.train.metric in schema.metrics else schema.metrics[0]
+    scored = run.score(data, decode_config(run, None))
+    hypotheses, references = scored.hypotheses, scored.references
+    rows = by_length(scored.lengths, hypotheses, references, metric=metric)
     label = LABELS[metric]
     lengths_png = plot_metric_by_length({run.directory.name: rows}, run.directory / "plots" / "report-lengths.png",
-                                        metric_name=label, xlabel="source length (tokens)")
+                                        metric_name=label, xlabel="input length")
     overall = compute(metric, hypotheses, references).value
     config = run.config
-    summary = (f"model.type {config.model.type}, style {config.model.style}"
-               + ("" if config.model.style == "none" else f", attention {config.model.attention.name}")
-               + f"; data: {config.data.task or config.data.train}; {label} on {split}: {overall:.2f} "
-               f"({len(pairs)} sentences)")
-    viewer = _examples(translations[:examples], pairs[:examples])
+    summary = (f"{_model_summary(config.model)}; data: {config.data.task or config.data.train}; {label} on {split}: "
+               f"{overall:.2f} ({len(data)} examples)")
+    viewer = _examples(scored.predictions[:examples], references[:examples])
     fields = {"title": html.escape(run.directory.name), "summary": html.escape(summary), "split": html.escape(split),
               "metric_label": html.escape(label), "curves": _curves_html(run),
               "lengths": _image(lengths_png, f"{label} by source length"),
-              "stats": _stats_html(attention_report(run, pairs)), "data": _json_block(viewer),
+              "stats": _stats_html(attention_report(run, data)), "data": _json_block(viewer),
               "no_examples": "No alignments to show: this model has no attention." if examples else
                              "No examples requested (--examples 0)."}
     template = resources.files("attnkit.report").joinpath("template.html").read_text(encoding="utf-8")

@@ -30,7 +30,6 @@ import unicodedata
 from babel import Locale
 from babel.dates import DateTimeFormat, get_date_format, parse_pattern
 
-from attnkit.data import Pair
 from attnkit.tasks.base import Task
 
 LOCALES = ("en_US", "en_GB", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "da")
@@ -123,9 +122,9 @@ class Dates(Task):
         self._days = (LAST_DAY - FIRST_DAY).days + 1
         return options
 
-    def _sample(self, rng: random.Random, split: str) -> Pair:
+    def _sample(self, rng: random.Random, split: str) -> dict:
         while True:
             day = FIRST_DAY + datetime.timedelta(days=rng.randrange(self._days))
             text, alignment = render(day, rng.choice(self._combos))
             if (len(text) > self.options["max_len"]) == (split == "long"):
-                return Pair(text, day.isoformat(), alignment)
+                return {"source": text, "target": day.isoformat(), "alignment": alignment}

@@ -18,7 +18,6 @@ import random
 
 from num2words import num2words
 
-from attnkit.data import Pair
 from attnkit.tasks.base import Task
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "pt")
@@ -57,10 +56,10 @@ class Numbers(Task):
             )
         return options
 
-    def _sample(self, rng: random.Random, split: str) -> Pair:
+    def _sample(self, rng: random.Random, split: str) -> dict:
         if split == "long":
             value = _draw_value(rng, self.options["max_value"] + 1, self.options["long_max_value"])
         else:
             value = _draw_value(rng, 0, self.options["max_value"])
         words = num2words(value, lang=rng.choice(LANGUAGES))
-        return Pair(" ".join(words.split()), str(value))
+        return {"source": " ".join(words.split()), "target": str(value)}

@@ -6,10 +6,18 @@ from typing import Any
 
 from attnkit.tasks.base import Task
 from attnkit.tasks.dates import Dates
+from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 
-_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort)}
+_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle)}
+
+
+def register_task(task: type[Task]) -> None:
+    """Make ``task`` available as ``data.task: <task.name>`` (docs/ARCHITECTURE.md)."""
+    if not (isinstance(task, type) and issubclass(task, Task)) or not task.name:
+        raise TypeError(f"register_task: a task must be a Task subclass with a name; got {task!r}")
+    _TASKS[task.name] = task
 
 
 def names() -> list[str]:

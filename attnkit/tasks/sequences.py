@@ -13,7 +13,6 @@ import random
 import string
 from abc import abstractmethod
 
-from attnkit.data import Pair
 from attnkit.tasks.base import Task
 
 
@@ -60,14 +59,14 @@ class SequenceTask(Task):
     def _order(self, tokens: list[str]) -> list[int]:
         """For each output position, the index of the source token placed there."""
 
-    def _sample(self, rng: random.Random, split: str) -> Pair:
+    def _sample(self, rng: random.Random, split: str) -> dict:
         if split == "long":
             length = rng.randint(self.options["max_len"] + 1, self.options["long_max_len"])
         else:
             length = rng.randint(self.options["min_len"], self.options["max_len"])
         tokens = [rng.choice(self._symbols) for _ in range(length)]
         order = self._order(tokens)
-        return Pair(" ".join(tokens), " ".join(tokens[i] for i in order), tuple(order))
+        return {"source": " ".join(tokens), "target": " ".join(tokens[i] for i in order), "alignment": tuple(order)}
 
 
 class Copy(SequenceTask):

@@ -4,6 +4,9 @@ A run directory receives ``checkpoints/last.pt`` (everything needed to resume ex
 optimizer, schedule, RNG state, position in the epoch) and ``checkpoints/best.pt`` (the model
 with the best dev score), both written atomically, and ``metrics.jsonl``, one line per
 evaluation. A NaN/Inf loss stops the run keeping the last good checkpoint; Ctrl-C saves and exits.
+
+The loop knows no model family, task or loss: the model maps a batch to an output, the
+objective (attnkit.train.objectives) turns that into a loss, and ``evaluate`` scores the dev set.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,12 +26,12 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from ..config import DataConfig, TrainConfig
-from ..data import PAD, Batch, make_batches
+from ..data import Batch, make_batches
 from ..precision import autocast
 from .checkpoint import load_checkpoint, save_atomic
 from .distributed import World, barrier, broadcast_from_main
+from .objectives import Objective
 from .optim import build_optimizer, build_scheduler
-from .token_loss import token_nll
 
 Evaluate = Callable[[nn.Module], dict[str, float]]
 
@@ -45,7 +49,6 @@ class Progress:
     batch: int = 0  # next batch of the epoch
     best: float | None = None
     bad_evals: int = 0
-    baseline: float | None = None  # REINFORCE moving-average reward (hard attention)
     elapsed: float = 0.0
     history: list[dict] = field(default_factory=list)
 
@@ -60,67 +63,39 @@ def higher_is_better(metric: str) -> bool:
     return metric != "loss"
 
 
-def sequence_loss(model: nn.Module, batch: Batch, config: TrainConfig, progress: Progress):
-    """Token cross-entropy (label smoothing, PAD ignored), plus REINFORCE for hard attention.
-    Returns (loss to minimise, mean token NLL for reporting)."""
-    out = model(batch.source, batch.source_lengths, batch.target_in)
-    logits = out.logits.float()  # (B, T, V)
-    tokens = batch.target_out  # (B, T)
-    valid = tokens != PAD
-    # flat (B*T, V) rows: log_softmax over the contiguous last axis (over a transposed (B, V, T)
-    # view it ran several times slower and dominated the step)
-    flat_logits, flat_tokens = logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)  # (B*T, V), (B*T,)
-    smoothing = config.label_smoothing
-    nll, smooth = token_nll(flat_logits, flat_tokens, smoothing=bool(smoothing))  # (B*T,) each
-    nll = nll.view_as(tokens)  # (B, T)
-    count = valid.sum().clamp_min(1)
-    report = nll.sum() / count
-    loss = ((1 - smoothing) * nll.sum() + smoothing * smooth.sum()) / count if smoothing else report
-    if out.log_prob is not None:
-        loss = loss + _reinforce(out, nll, valid, config, progress)
-    return loss, report
-
-
-def _reinforce(out, nll: torch.Tensor, valid: torch.Tensor, config: TrainConfig, progress: Progress):
-    """Xu et al. 2015 §4.1: reward = log-likelihood of the target under the sampled attention,
-    minus a moving-average baseline; an entropy bonus keeps the sampler exploring."""
-    reward = -(nll * valid).sum(-1).detach()  # (B,)
-    mean_reward = reward.mean().item()
-    baseline = mean_reward if progress.baseline is None else progress.baseline
-    progress.baseline = config.reinforce_decay * baseline + (1 - config.reinforce_decay) * mean_reward
-    log_prob = (out.log_prob * valid).sum(-1)  # (B,)
-    entropy = (out.entropy * valid).sum() / valid.sum().clamp_min(1)
-    return -((reward - baseline) * log_prob).mean() / valid.shape[1] - config.reinforce_entropy * entropy
-
-
 @torch.no_grad()
-def dev_loss(model: nn.Module, batches: Sequence[Batch], device: torch.device) -> float:
+def dev_loss(model: nn.Module, objective: Objective, batches: Sequence[Batch], device: torch.device) -> float:
+    """The main term's mean NLL per predicted unit over ``batches`` (auxiliary terms left out)."""
     model.eval()
     total, count = 0.0, 0
     for batch in batches:
         batch = batch.to(device)
-        logits = model(batch.source, batch.source_lengths, batch.target_in).logits.float()  # (B, T, V)
-        total += token_nll(logits.reshape(-1, logits.shape[-1]), batch.target_out.reshape(-1))[0].sum().item()
-        count += batch.num_target_tokens
+        scored = objective.main(model(batch).logits, batch)
+        total += (scored.report * scored.units).item()
+        count += int(scored.units)
     model.train()
     return total / max(count, 1)
 
 
 class Trainer:
-    """Trains ``model`` on encoded (source_ids, target_ids) examples into ``run_dir``.
+    """Trains ``model`` on encoded examples (dicts: field name -> encoded item) into ``run_dir``.
 
-    ``evaluate(model)`` returns dev metrics (e.g. exact_match, bleu) on the decoded dev set;
-    the trainer adds ``loss`` (dev cross-entropy per token).
+    ``fields`` collate the examples, sorted into batches by the fields ``sort_by`` names, in that
+    order; ``objective`` turns a model output into the loss. ``evaluate(model)`` returns dev
+    metrics (e.g. exact_match, bleu, accuracy) on the predicted dev set; the trainer adds ``loss``
+    (the dev NLL per predicted unit).
     """
 
     def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
-                 data: DataConfig, run_dir: Path, evaluate: Evaluate, *, device: torch.device,
+                 data: DataConfig, run_dir: Path, evaluate: Evaluate, *, fields: Mapping[str, Any],
+                 objective: Objective, sort_by: Sequence[str], device: torch.device,
                  world: World | None = None, log: Callable[[str], None] = print) -> None:
         self.model, self.train_examples, self.config, self.data = model, train, config, data
         self.run_dir, self.evaluate, self.device, self.log = run_dir, evaluate, device, log
+        self.fields, self.objective, self.sort_by = fields, objective, list(sort_by)
         self.world = world or World()
-        self.dev_batches = make_batches(list(dev)[: config.eval_sentences], data.max_tokens, shuffle=False,
-                                        seed=0)
+        self.dev_batches = make_batches(fields, list(dev)[: config.eval_sentences], data.max_tokens,
+                                        sort_by=self.sort_by, shuffle=False, seed=0)
         self.optimizer = build_optimizer(model, config)
         self.scheduler = build_scheduler(self.optimizer, config)
         self.progress = Progress()
@@ -144,8 +119,9 @@ class Trainer:
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "objective": self.objective.state_dict(),
             "progress": {"step": p.step, "epoch": p.epoch, "batch": p.batch, "best": p.best,
-                         "bad_evals": p.bad_evals, "baseline": p.baseline, "elapsed": p.elapsed},
+                         "bad_evals": p.bad_evals, "elapsed": p.elapsed},
         }, self.last_path)
 
     def resume(self) -> None:
@@ -157,15 +133,15 @@ class Trainer:
         torch.set_rng_state(state["rng_cpu"].cpu())
         if state["rng_cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all([s.cpu() for s in state["rng_cuda"]])
+        self.objective.load_state_dict(state.get("objective", {}))
         self.progress = Progress(**state["progress"])
         self.log(f"resumed from {self.last_path} at step {self.progress.step}")
 
     # ---- the loop ------------------------------------------------------------------------
 
     def epoch_batches(self, epoch: int) -> list[Batch]:
-        batches = make_batches(self.train_examples, self.data.max_tokens, shuffle=True,
-                               seed=self.config.seed + epoch, max_sentences=self.data.max_sentences,
-                               bucket_by=self.data.bucket_by)
+        batches = make_batches(self.fields, self.train_examples, self.data.max_tokens, sort_by=self.sort_by,
+                               shuffle=True, seed=self.config.seed + epoch, max_sentences=self.data.max_sentences)
         if self.world.size > 1:  # every rank gets the same number of batches
             usable = len(batches) // self.world.size * self.world.size
             batches = batches[self.world.rank:usable:self.world.size]
@@ -184,10 +160,10 @@ class Trainer:
                 batches = self.epoch_batches(p.epoch)
                 while p.batch < len(batches):
                     batch = batches[p.batch].to(self.device)
-                    loss = self._update(batch)
+                    loss, units = self._update(batch)
                     p.step, p.batch = p.step + 1, p.batch + 1
                     p.elapsed = time.monotonic() - started
-                    tokens_seen += batch.num_target_tokens
+                    tokens_seen += units
                     rate = tokens_seen / max(time.monotonic() - window_start, 1e-9)
                     bar.update(1)
                     bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch, refresh=False)
@@ -210,9 +186,11 @@ class Trainer:
         self.save_last()
         return TrainResult(p, reason)
 
-    def _update(self, batch: Batch) -> float:
+    def _update(self, batch: Batch) -> tuple[float, int]:
+        """One optimizer step; returns the reported loss and the units (tokens, examples) predicted."""
         with autocast(self.device, self.config.precision):
-            loss, report = sequence_loss(self.wrapped, batch, self.config, self.progress)
+            scored = self.objective(self.wrapped(batch), batch)
+        loss = scored.loss
         if not torch.isfinite(loss):
             raise TrainingDiverged(
                 f"the training loss became {loss.item()} at step {self.progress.step + 1}; the last good "
@@ -224,7 +202,7 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
         self.optimizer.step()
         self.scheduler.step()
-        return report.item()
+        return scored.report.item(), int(scored.units)
 
     def _maybe_stop_or_evaluate(self, loss: float, rate: float) -> str:
         p, config = self.progress, self.config
@@ -246,7 +224,8 @@ class Trainer:
         p, config = self.progress, self.config
         score = None
         if self.world.main:
-            metrics = {"loss": dev_loss(self.model, self.dev_batches, self.device)} if self.dev_batches else {}
+            metrics = ({"loss": dev_loss(self.model, self.objective, self.dev_batches, self.device)}
+                       if self.dev_batches else {})
             metrics.update(self.evaluate(self.model))
             self.model.train()
             score = metrics.get(config.metric)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from ..data import PAD
+from ..fields import PAD
 
 
 class _TokenNLL(torch.autograd.Function):

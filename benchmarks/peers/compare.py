@@ -178,7 +178,7 @@ def score(data_name: str, data: Path, hypotheses_file: Path) -> dict:
     if data_name == "reverse":
         exact = sum(h.strip() == r.strip() for h, r in zip(hypotheses, references, strict=True))
         return {"exact_match": round(100 * exact / len(references), 2)}
-    from attnkit.data import load_tokenizer  # the same sentencepiece model detokenises every toolkit
+    from attnkit.fields import load_tokenizer  # the same sentencepiece model detokenises every toolkit
 
     pieces = load_tokenizer(data / "spm.tgt")
     text = [pieces.decode(h.split()) for h in hypotheses]
@@ -189,8 +189,9 @@ def score(data_name: str, data: Path, hypotheses_file: Path) -> dict:
 def run_attnkit(model, data_name, data, run, steps, threads, minutes) -> dict:
     config = run / "config.yaml"
     config.write_text(yaml.safe_dump(attnkit_config(model, data, steps, threads, minutes), sort_keys=False))
+    tree = {"PYTHONPATH": ATTNKIT_TREE[0]} if ATTNKIT_TREE else None  # another checkout's attnkit, same venv
     result = {"train": timed([str(ROOT / ".venv/bin/attnkit"), "train", str(config), "--run-dir",
-                              str(run / "run")], threads, run / "train.log")}
+                              str(run / "run")], threads, run / "train.log", tree)}
     last = json.loads((run / "run/metrics.jsonl").read_text().splitlines()[-1])
     result["train"].update(tok_s=last["tokens_per_s"], steps=last["step"], train_s=last["elapsed_s"])
     for beam in (1, 5):
@@ -199,7 +200,7 @@ def run_attnkit(model, data_name, data, run, steps, threads, minutes) -> dict:
         precision = dict(SETTINGS).get("train.precision", "fp32")  # decode as it was trained
         measured = timed([str(ROOT / ".venv/bin/python"), str(HERE / "attnkit_decode.py"), str(run / "run"),
                           str(data / "dev.src"), str(out), "--beam", str(beam), "--threads", str(threads),
-                          "--precision", precision], threads, log)
+                          "--precision", precision], threads, log, tree)
         seconds = json.loads(log.read_text().strip().splitlines()[-1])["seconds"]
         result[f"beam{beam}"] = {**measured, "decode_s": round(seconds, 2), **score(data_name, data, out)}
     return result
@@ -251,6 +252,7 @@ def run_opennmt(model, data_name, data, run, steps, threads, minutes) -> dict:
     return result
 
 
+ATTNKIT_TREE: list[str] = []  # --attnkit-tree: run attnkit from this checkout (before/after comparisons)
 RUNNERS = {"attnkit": run_attnkit, "joeynmt": run_joeynmt, "opennmt": run_opennmt}
 
 
@@ -294,8 +296,13 @@ def main() -> None:
                              "hundred updates moves by 1-2 points from seed to seed)")
     parser.add_argument("--attnkit-set", action="append", default=[], metavar="KEY=VALUE",
                         help="override attnkit's config, e.g. model.init=uniform (repeatable)")
+    parser.add_argument("--attnkit-tree", default=None, metavar="DIR",
+                        help="run attnkit from the checkout DIR (its package on PYTHONPATH, this venv): measure "
+                             "a change against the code before it, e.g. a `git worktree` of the previous commit")
     args = parser.parse_args()
     SEED[0] = args.seed
+    if args.attnkit_tree:
+        ATTNKIT_TREE.append(str(Path(args.attnkit_tree).resolve()))
     for item in args.attnkit_set:
         key, _, value = item.partition("=")
         SETTINGS.append((key, yaml.safe_load(value)))

@@ -20,7 +20,8 @@ import json
 import sys
 from pathlib import Path
 
-from attnkit.data import build_tokenizer, read_parallel
+from attnkit.data import read_parallel
+from attnkit.fields import build_tokenizer
 from attnkit.tasks import get_task
 
 HERE = Path(__file__).resolve().parent
@@ -64,10 +65,10 @@ def prepare_reverse() -> None:
     task = get_task("reverse", **REVERSE_OPTIONS)
     for name in ("train", "dev", "test"):
         pairs = task.split(name)
-        write_lines(out / f"{name}.src", [p.source for p in pairs])
-        write_lines(out / f"{name}.tgt", [p.target for p in pairs])
+        write_lines(out / f"{name}.src", [p["source"] for p in pairs])
+        write_lines(out / f"{name}.tgt", [p["target"] for p in pairs])
         if name != "train":
-            write_lines(out / f"{name}.ref", [p.target for p in pairs])
+            write_lines(out / f"{name}.ref", [p["target"] for p in pairs])
     (out / "info.json").write_text(json.dumps({"task": "reverse", "options": REVERSE_OPTIONS}, indent=1))
     print("reverse: exported", REVERSE_OPTIONS)
 

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from attnkit.attention import Attention, AttentionOutput, KeyCache, build, names
+from attnkit.attention import Attention, AttentionOutput, KeyCache, StepState, build, names
 
 D = 16  # query_dim = key_dim in every test unless it needs otherwise
 HEADS = 4
@@ -19,8 +19,10 @@ HEADS = 4
 ALL = names()
 # Mechanisms whose score has parameters that can be swapped for another normaliser.
 SCORE_BASED = [n for n in ALL if n != "hard"]
-# Mechanisms that carry state between steps (passed in by the caller).
+# Mechanisms that carry state between steps (initial_state / state= / out.state).
 STATEFUL = {"location_aware", "local_m"}
+# Registered scores that MultiHeadAttention(score=...) can apply to every head.
+HEAD_SCORES = ["cosine", "additive", "location", "general", "dot", "scaled_dot", "local_p"]
 
 
 def make(name: str, query_dim: int = D, key_dim: int = D, **options: Any) -> Attention:
@@ -35,6 +37,22 @@ def make(name: str, query_dim: int = D, key_dim: int = D, **options: Any) -> Att
         options.setdefault("kernel_size", 3)
         options.setdefault("channels", 2)
     return build(name, query_dim=query_dim, key_dim=key_dim, **options)
+
+
+def make_multihead(score: str, **options: Any) -> Attention:
+    """Multi-head attention (4 heads of width 4) scoring every head with ``score``."""
+    defaults = {"location": {"max_source_len": 8}, "local_p": {"window": 2}}.get(score)
+    options.setdefault("score_options", defaults)
+    return make("multihead", score=score, **options)
+
+
+def reorder(state: StepState, index: Tensor) -> StepState:
+    """What a beam search does to any mechanism's state: pick batch rows, index (B',)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(part.index_select(0, index) for part in state)
+    return state.index_select(0, index)
 
 
 def context_dim(name: str, attn: Attention, value_dim: int) -> int:

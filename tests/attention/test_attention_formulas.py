@@ -4,12 +4,14 @@ torch.no_grad), never numbers printed by a seeded random model."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 from attention_cases import make
 
 from attnkit.attention import build
+from attnkit.attention.registry import MECHANISMS
 
 
 def _softmax(scores: list[float]) -> list[float]:
@@ -220,3 +222,18 @@ def test_cache_blocked_additive_scores_equal_the_one_block_formula() -> None:
     expected = additive_scores(query_proj, key_proj, v)
     for block in (1, 28, 29, 84, 10_000):  # one query, one batch row, several rows, everything
         torch.testing.assert_close(cache_blocked_additive_scores(query_proj, key_proj, v, block), expected)
+
+
+ADDITIVE_FAMILY = ["additive", "hard", "location_aware"]
+
+
+@pytest.mark.parametrize("name", ADDITIVE_FAMILY)
+def test_additive_formulas_show_the_bias_the_code_adds(name: str) -> None:
+    """key_proj has a bias, so every place that writes the score says so: formula (what
+    `attnkit mechanisms` prints), the class docstring and the README's table."""
+    cls = MECHANISMS[name]
+    assert "+ b)" in cls.formula and "+ b)" in cls.__doc__
+    assert build(name, query_dim=2, key_dim=2).key_proj.bias is not None
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}`"))
+    assert "+ b)" in row

@@ -56,7 +56,8 @@ def run_dir(workdir, config) -> Path:
     assert "trained 60 steps (max_steps)" in result.stdout
     saved = yaml.safe_load((directory / "config.yaml").read_text(encoding="utf-8"))
     assert saved["train"]["max_steps"] == 60 and saved["train"]["lr"] == 0.01
-    for name in ("checkpoints/best.pt", "checkpoints/last.pt", "metrics.jsonl", "source_vocab.json"):
+    for name in ("checkpoints/best.pt", "checkpoints/last.pt", "metrics.jsonl", "run.json",
+                 "fields/source/vocab.json"):
         assert (directory / name).is_file(), name
     return directory
 
@@ -85,10 +86,35 @@ def test_translate_n_best(run_dir):
     assert rows[0][1] != rows[1][1] and rows[2][1] != rows[3][1]  # distinct hypotheses
 
 
+def test_predict_prints_one_json_line_per_example_with_its_attention(run_dir):
+    import json
+
+    result = attnkit("predict", run_dir, stdin='{"source": "a zz b"}\n\n{"source": "c"}\n')
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2 and all(len(row) == 1 for row in rows)  # one hypothesis each (n-best 1)
+    best = rows[0][0]
+    assert set(best["output"].split()) <= set("abcde") and best["log_prob"] <= 0
+    assert all(len(row) == 3 for row in best["attention"])  # one weight per source token, zz included
+    bad = attnkit("predict", run_dir, stdin='{"text": "a"}\n')
+    assert bad.returncode == 2 and "stdin:1: the example lacks source" in bad.stderr
+
+
+def test_plot_labels_show_the_source_as_written(run_dir):
+    """An unknown word keeps its own label (not <unk>), and a literal special token is a column."""
+    from attnkit.run import open_run
+
+    run = open_run(run_dir)
+    best = run.translate(["a zz </s> b"])[0][0]
+    assert best.source_tokens == ["a", "zz", "</s>", "b"]
+    assert best.alignment.shape[1] == 4
+
+
 def test_evaluate_prints_exact_match_and_a_length_table(run_dir):
     result = attnkit("evaluate", run_dir, "--split", "test")
     assert result.returncode == 0, result.stderr
-    assert "exact_match" in result.stdout and "12 sentences" in result.stdout
+    assert "exact_match" in result.stdout and "(12 examples, beam 1)" in result.stdout.splitlines()[0]
+    assert "## exact_match by input length (tokens)" in result.stdout
     assert "source length" in result.stdout and "|---|" in result.stdout
 
 

@@ -18,20 +18,23 @@ def test_defaults_are_valid():
     assert config_from_dict({}) == Config()
 
 
-@pytest.mark.parametrize("data,key,suggestion", [
-    ({"model": {"hiden_dim": 8}}, "model.hiden_dim", "hidden_dim"),
-    ({"trian": {}}, "trian", "train"),
-    ({"train": {"learning_rate": 1e-3}}, "train.learning_rate", None),
-    ({"model": {"attention": {"nmae": "dot"}}}, "model.attention.nmae", "name"),
+# a key of the model section is checked against the options of the family model.type names
+# (default rnn), which the message says; other sections list their valid keys
+@pytest.mark.parametrize("data,named,suggestion,listing", [
+    ({"model": {"hiden_dim": 8}}, "model.hiden_dim is not an option of model.type rnn", "hidden_dim",
+     "its keys: type, "),
+    ({"trian": {}}, "'trian'", "train", "valid keys"),
+    ({"train": {"learning_rate": 1e-3}}, "'train.learning_rate'", None, "valid keys"),
+    ({"model": {"attention": {"nmae": "dot"}}}, "'model.attention.nmae'", "name", "valid keys"),
 ])
-def test_unknown_key_names_the_key_and_a_suggestion(data, key, suggestion):
+def test_unknown_key_names_the_key_and_a_suggestion(data, named, suggestion, listing):
     with pytest.raises(ConfigError) as error:
         config_from_dict(data, "my.yaml")
     message = str(error.value)
-    assert message.startswith("my.yaml: ") and f"'{key}'" in message
+    assert message.startswith("my.yaml: ") and named in message
     if suggestion:
         assert f"did you mean '{suggestion}'" in message
-    assert "valid keys" in message
+    assert listing in message
 
 
 @pytest.mark.parametrize("data,key", [
@@ -116,3 +119,17 @@ def test_every_option_has_help():
     rows = describe_fields()
     assert len(rows) > 40
     assert all(help_text for _, _, help_text in rows), [k for k, _, h in rows if not h]
+
+
+def test_validating_a_config_does_not_move_torchs_random_stream():
+    """The attention options are checked by building the mechanism once; that trial must not
+    draw from torch's generator, or seeding before reading a config would change the weights."""
+    import torch
+
+    from attnkit.config import model_config
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    model_config(type="rnn", attention={"name": "location_aware", "options": {"kernel_size": 5}})
+    assert torch.equal(torch.rand(3), expected)

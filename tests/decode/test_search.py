@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import pytest
 import torch
+from text_pipeline import decode_sources, source_batch, tensor_batch, text_model
 
-from attnkit.config import AttentionConfig, DecodeConfig, ModelConfig
-from attnkit.data import BOS, EOS, PAD, collate
-from attnkit.decode import beam_search, decode_all, greedy_search
-from attnkit.models import Memory, StepOutput, build_model
+from attnkit.config import DecodeConfig, model_config
+from attnkit.decode import beam_search, greedy_search
+from attnkit.fields import BOS, EOS, PAD
+from attnkit.models import Memory, StepOutput
 
 VOCAB = 14
 SOURCES = [[4, 5, 6, 7, 8, 9], [10, 4], [5, 6, 7], [11, 12, 13, 4, 5]]
@@ -27,36 +28,41 @@ IDS = ["-".join(s[:3]) for s in STYLES]
 MAX_LEN = 12
 
 
-
 def make_model(style: str, cell: str, name: str, options: dict, seed: int = 0,
                eos_bias: float = 0.8) -> torch.nn.Module:
     """An untrained model in eval mode. The properties below hold for any weights; the
     output bias favours EOS a little so that some hypotheses end before MAX_LEN."""
+    # the options first: validating them builds the mechanism once, which draws from torch's RNG
+    config = model_config(style=style, cell=cell, embedding_dim=8, hidden_dim=16, dropout=0.3,
+                          attention={"name": name, "options": dict(options)})
     torch.manual_seed(seed)
-    config = ModelConfig(style=style, cell=cell, embedding_dim=8, hidden_dim=16, dropout=0.3,
-                         attention=AttentionConfig(name, dict(options)))
-    model = build_model(config, VOCAB, VOCAB).eval()
+    model = text_model(config, VOCAB, VOCAB).eval()
     with torch.no_grad():
         model.output.bias[EOS] += eos_bias
     return model
 
 
 def batch_of(sources):
-    batch = collate([(s, []) for s in sources], list(range(len(sources))))
-    return batch.source, batch.source_lengths
+    """The input-only batch of ``sources`` and its padded source (B, S) and lengths (B,)."""
+    batch = source_batch(sources)
+    return batch, batch["source"].data, batch["source"].lengths
+
+
+def forced(model, source, lengths, b, path):
+    """Teacher forcing row b of the padded source alone on the output ``path`` (EOS included)."""
+    return model(tensor_batch(source[b:b + 1, :lengths[b]], lengths[b:b + 1], torch.tensor([[BOS] + path[:-1]])))
 
 
 @pytest.mark.parametrize("style,cell,name,options", STYLES, ids=IDS)
 def test_greedy_output_is_the_argmax_path(style, cell, name, options):
     model = make_model(style, cell, name, options)
-    source, lengths = batch_of(SOURCES)
-    found = greedy_search(model, source, lengths, max_len=MAX_LEN)
+    inputs, source, lengths = batch_of(SOURCES)
+    found = greedy_search(model, inputs, max_len=MAX_LEN)
     for b, (hypothesis,) in enumerate(found):
         ended = len(hypothesis.tokens) < MAX_LEN
         path = hypothesis.tokens + ([EOS] if ended else [])
-        target_in = torch.tensor([[BOS] + path[:-1]])
         with torch.no_grad():
-            out = model(source[b:b + 1, :lengths[b]], lengths[b:b + 1], target_in)
+            out = forced(model, source, lengths, b, path)
         logits = out.logits[0].clone()
         logits[:, [PAD, BOS]] = float("-inf")
         assert logits.argmax(-1).tolist() == path
@@ -72,9 +78,9 @@ def test_greedy_output_is_the_argmax_path(style, cell, name, options):
 @pytest.mark.parametrize("style,cell,name,options", STYLES, ids=IDS)
 def test_beam_size_one_equals_greedy(style, cell, name, options):
     model = make_model(style, cell, name, options)
-    source, lengths = batch_of(SOURCES)
-    greedy = greedy_search(model, source, lengths, max_len=MAX_LEN)
-    beam = beam_search(model, source, lengths, beam_size=1, max_len=MAX_LEN)
+    inputs, source, lengths = batch_of(SOURCES)
+    greedy = greedy_search(model, inputs, max_len=MAX_LEN)
+    beam = beam_search(model, inputs, beam_size=1, max_len=MAX_LEN)
     assert any(len(g[0].tokens) < MAX_LEN for g in greedy), "some hypothesis should end with EOS"
     for (g,), (b,) in zip(greedy, beam, strict=True):
         assert b.tokens == g.tokens
@@ -88,9 +94,9 @@ def test_beam_size_one_equals_greedy(style, cell, name, options):
 @pytest.mark.parametrize("style,cell,name,options", STYLES, ids=IDS)
 def test_beams_sorted_distinct_with_full_alignments(style, cell, name, options):
     model = make_model(style, cell, name, options)
-    source, lengths = batch_of(SOURCES)
-    found = beam_search(model, source, lengths, beam_size=4, max_len=MAX_LEN, length_penalty=0.7, n_best=4)
-    greedy = greedy_search(model, source, lengths, max_len=MAX_LEN)
+    inputs, source, lengths = batch_of(SOURCES)
+    found = beam_search(model, inputs, beam_size=4, max_len=MAX_LEN, length_penalty=0.7, n_best=4)
+    greedy = greedy_search(model, inputs, max_len=MAX_LEN)
     for b, hypotheses in enumerate(found):
         assert len(hypotheses) == 4
         ranked = [(h.ended, h.normalized_score) for h in hypotheses]  # ended ones first
@@ -117,13 +123,13 @@ def test_each_beam_hypothesis_carries_its_own_alignment(style, cell, name, optio
     """Re-scoring each n-best hypothesis by teacher forcing gives its score and its alignment:
     the alignment history followed the beam it belongs to."""
     model = make_model(style, cell, name, options)
-    source, lengths = batch_of(SOURCES[:2])
-    found = beam_search(model, source, lengths, beam_size=3, max_len=MAX_LEN, n_best=3)
+    inputs, source, lengths = batch_of(SOURCES[:2])
+    found = beam_search(model, inputs, beam_size=3, max_len=MAX_LEN, n_best=3)
     for b, hypotheses in enumerate(found):
         for h in hypotheses:
             path = h.tokens + ([EOS] if len(h.tokens) < MAX_LEN else [])
             with torch.no_grad():
-                out = model(source[b:b + 1, :lengths[b]], lengths[b:b + 1], torch.tensor([[BOS] + path[:-1]]))
+                out = forced(model, source, lengths, b, path)
             torch.testing.assert_close(h.alignment, out.weights[0], atol=1e-5, rtol=1e-5)
             log_probs = torch.log_softmax(out.logits[0], -1).gather(-1, torch.tensor(path)[:, None]).sum()
             assert h.score == pytest.approx(log_probs.item(), abs=1e-4)
@@ -135,9 +141,9 @@ def test_padding_and_batching_change_nothing(style, cell, name, options, beam):
     """A source decoded alone equals the same source decoded inside a padded batch."""
     model = make_model(style, cell, name, options)
     config = DecodeConfig(beam_size=beam, n_best=beam)
-    together = decode_all(model, SOURCES, config)
+    together = decode_sources(model, SOURCES, config)
     for source, batched in zip(SOURCES, together, strict=True):
-        (alone,) = decode_all(model, [source], config)
+        (alone,) = decode_sources(model, [source], config)
         assert [h.tokens for h in alone] == [h.tokens for h in batched]
         for a, b in zip(alone, batched, strict=True):
             assert a.score == pytest.approx(b.score, abs=1e-4)
@@ -157,11 +163,11 @@ def test_key_side_is_precomputed_once_per_batch(name, options, search, monkeypat
         return original(*args, **kwargs)
 
     monkeypatch.setattr(model.attention, "precompute", counting)
-    source, lengths = batch_of(SOURCES)
+    inputs, source, lengths = batch_of(SOURCES)
     if search == "greedy":
-        found = greedy_search(model, source, lengths, max_len=MAX_LEN)
+        found = greedy_search(model, inputs, max_len=MAX_LEN)
     else:
-        found = beam_search(model, source, lengths, beam_size=3, max_len=MAX_LEN)
+        found = beam_search(model, inputs, beam_size=3, max_len=MAX_LEN)
     assert all(len(h[0].tokens) == MAX_LEN for h in found)  # MAX_LEN decoder steps ran
     assert calls == [source.shape + (16,)]  # once, for the whole batch
 
@@ -186,9 +192,10 @@ class ToyState:
 class BigramModel:
     """encode / start / step over the fixed TABLE; attends uniformly to the real source."""
 
-    def encode(self, source, lengths):
-        mask = torch.arange(source.shape[1])[None, :] < lengths[:, None]
-        return Memory(states=source[..., None].float(), final=None, mask=mask)
+    def encode(self, batch):
+        source = batch["source"]
+        mask = torch.arange(source.data.shape[1])[None, :] < source.lengths[:, None]
+        return Memory(states=source.data[..., None].float(), final=None, mask=mask)
 
     def start(self, memory):
         return ToyState()
@@ -203,11 +210,11 @@ class BigramModel:
 
 
 def test_beam_finds_the_sequence_greedy_misses():
-    source, lengths = torch.tensor([[4, 5, 4], [5, 4, 0]]), torch.tensor([3, 2])
-    greedy = greedy_search(BigramModel(), source, lengths, max_len=5)
+    inputs = tensor_batch(torch.tensor([[4, 5, 4], [5, 4, 0]]), torch.tensor([3, 2]))
+    greedy = greedy_search(BigramModel(), inputs, max_len=5)
     assert greedy[0][0].tokens == [A]
     assert greedy[0][0].score == pytest.approx(math.log(0.24))
-    beam = beam_search(BigramModel(), source, lengths, beam_size=2, max_len=5, length_penalty=0.0, n_best=2)
+    beam = beam_search(BigramModel(), inputs, beam_size=2, max_len=5, length_penalty=0.0, n_best=2)
     for hypotheses in beam:
         assert [h.tokens for h in hypotheses] == [[B], [A]]
         assert [h.score for h in hypotheses] == pytest.approx([math.log(0.36), math.log(0.24)])
@@ -222,7 +229,7 @@ def test_length_penalty_ranks_the_n_best_list(alpha, expected):
     A A with EOS (0.21 * 0.4 = 0.084), and every beam has ended. Ranked by log p / length**alpha
     (length counts EOS): alpha 0 keeps the raw order; alpha 2 gives B -1.022/4 = -0.255,
     A A -2.477/9 = -0.275, A -1.427/4 = -0.357: the longer A A overtakes A."""
-    beam = beam_search(BigramModel(), torch.tensor([[4]]), torch.tensor([1]), beam_size=3, max_len=5,
+    beam = beam_search(BigramModel(), tensor_batch(torch.tensor([[4]]), torch.tensor([1])), beam_size=3, max_len=5,
                        length_penalty=alpha, n_best=3)
     assert [h.tokens for h in beam[0]] == expected
     raw = {(B,): math.log(0.36), (A,): math.log(0.24), (A, A): math.log(0.084)}
@@ -244,16 +251,16 @@ def test_early_stop_ends_a_source_when_its_best_beam_has_ended():
     """Beam 3 after step 2 holds B EOS (0.36, ended), A EOS (0.24, ended) and A A (0.21): the best
     beam has ended, so early stop is done after 2 steps; waiting for every beam takes a third step
     (A A EOS). The best hypothesis is the same."""
-    source, lengths = torch.tensor([[4]]), torch.tensor([1])
+    inputs = tensor_batch(torch.tensor([[4]]), torch.tensor([1]))
     early, full = CountingBigram(), CountingBigram()
-    found_early = beam_search(early, source, lengths, beam_size=3, max_len=5, length_penalty=0.0)
-    found_full = beam_search(full, source, lengths, beam_size=3, max_len=5, length_penalty=0.0, early_stop=False)
+    found_early = beam_search(early, inputs, beam_size=3, max_len=5, length_penalty=0.0)
+    found_full = beam_search(full, inputs, beam_size=3, max_len=5, length_penalty=0.0, early_stop=False)
     assert (early.steps, full.steps) == (2, 3)
     assert found_early[0][0].tokens == found_full[0][0].tokens == [B]
     assert found_early[0][0].score == pytest.approx(math.log(0.36))
     # n_best 3 needs the three best beams ended: as many steps as waiting for all
     counted = CountingBigram()
-    assert [h.tokens for h in beam_search(counted, source, lengths, beam_size=3, max_len=5, length_penalty=0.0,
+    assert [h.tokens for h in beam_search(counted, inputs, beam_size=3, max_len=5, length_penalty=0.0,
                                           n_best=3)[0]] == [[B], [A], [A, A]]
     assert counted.steps == 3
 
@@ -264,10 +271,10 @@ def test_early_stop_keeps_the_best_hypotheses_without_length_penalty(style, cell
     """Unfinished beams only lose log-probability, so once the n_best highest-scoring beams have
     ended, nothing can overtake them: with length_penalty 0 early stop changes no result."""
     model = make_model(style, cell, name, options, seed=seed, eos_bias=1.5)
-    source, lengths = batch_of(SOURCES)
+    inputs, source, lengths = batch_of(SOURCES)
     kwargs = dict(beam_size=4, max_len=MAX_LEN, length_penalty=0.0, n_best=2)
-    early = beam_search(model, source, lengths, **kwargs)
-    full = beam_search(model, source, lengths, early_stop=False, **kwargs)
+    early = beam_search(model, inputs, **kwargs)
+    full = beam_search(model, inputs, early_stop=False, **kwargs)
     for mine, reference in zip(early, full, strict=True):
         assert [h.tokens for h in mine] == [h.tokens for h in reference]
         assert [h.score for h in mine] == pytest.approx([h.score for h in reference], abs=1e-5)
@@ -277,9 +284,9 @@ def test_hypotheses_cut_by_the_length_limit_rank_after_ended_ones():
     """A hypothesis that never produced EOS is marked ended=False and ranks last, whatever its
     normalised score."""
     model = make_model("bahdanau", "gru", "additive", {}, seed=3, eos_bias=0.5)  # seed 3: mixed lists
-    source, lengths = batch_of(SOURCES)
+    inputs, source, lengths = batch_of(SOURCES)
     overtaken = 0
-    for hypotheses in beam_search(model, source, lengths, beam_size=4, max_len=4, n_best=4, early_stop=False,
+    for hypotheses in beam_search(model, inputs, beam_size=4, max_len=4, n_best=4, early_stop=False,
                                   length_penalty=2.0):
         assert all(h.ended == (len(h.tokens) < 4) for h in hypotheses)
         ended = [h.ended for h in hypotheses]

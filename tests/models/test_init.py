@@ -3,16 +3,16 @@ and vectors zero; both keep layer norms at gain 1 / shift 0 and padding embeddin
 
 import pytest
 import torch
+from text_pipeline import text_model
 
-from attnkit.config import ModelConfig
-from attnkit.models import build_model, initialize
+from attnkit.models import initialize
 
 
 def transformer(init: str, init_range: float = 0.1):
     torch.manual_seed(0)
-    config = ModelConfig(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, encoder_layers=1,
-                         decoder_layers=1, init=init, init_range=init_range)
-    return build_model(config, 11, 13)
+    options = dict(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, encoder_layers=1, decoder_layers=1,
+                   init=init, init_range=init_range)
+    return text_model(options, 11, 13)
 
 
 def test_uniform_bounds_every_parameter_and_zeroes_padding_rows():

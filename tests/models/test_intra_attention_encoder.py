@@ -2,10 +2,8 @@
 
 import pytest
 import torch
+from text_pipeline import text_batch, text_model
 
-from attnkit.config import ModelConfig
-from attnkit.data import collate
-from attnkit.models import build_model
 from attnkit.models.intra_encoder import IntraAttentionEncoder
 
 EXAMPLES = [([4, 5, 6], [6, 5, 4]), ([7, 8, 9, 10, 4], [4, 10, 9, 8, 7]), ([5, 5], [5, 5])]
@@ -55,13 +53,13 @@ def test_the_tape_is_attended_a_distribution_over_earlier_states():
 
 def test_a_model_with_the_intra_attention_encoder_learns_a_tiny_batch():
     torch.manual_seed(0)
-    config = ModelConfig(intra_attention=True, bidirectional=False, embedding_dim=8, hidden_dim=16, dropout=0.0)
-    model = build_model(config, 12, 12)
-    batch = collate(EXAMPLES, [0, 1, 2])
+    options = dict(intra_attention=True, bidirectional=False, embedding_dim=8, hidden_dim=16, dropout=0.0)
+    model = text_model(options, 12, 12)
+    batch = text_batch(EXAMPLES, [0, 1, 2])
     optimizer = torch.optim.Adam(model.parameters(), lr=0.03)
     for _ in range(80):
-        logits = model(batch.source, batch.source_lengths, batch.target_in).logits
-        loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), batch.target_out, ignore_index=0)
+        logits = model(batch).logits
+        loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), batch["target"].data, ignore_index=0)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

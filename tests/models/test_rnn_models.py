@@ -1,16 +1,15 @@
 """RNN encoder-decoder: every decoder style learns a tiny batch by heart, greedy decoding then
-reproduces it, and hard attention learns through REINFORCE (sequence_loss)."""
+reproduces it, and hard attention learns through REINFORCE (the training objective's term)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+from text_pipeline import source_batch, text_batch, text_model
 
-from attnkit.config import AttentionConfig, ModelConfig, TrainConfig
-from attnkit.data import collate
+from attnkit.config import TrainConfig, model_config
 from attnkit.decode import greedy_search
-from attnkit.models import build_model
-from attnkit.train.loop import Progress, sequence_loss
+from attnkit.train import Objective
 
 VOCAB = 12  # ids 0..3 are PAD, UNK, BOS, EOS; 4..11 are symbols
 # four pairs with different lengths (so padding is exercised) and unrelated targets: only
@@ -33,21 +32,28 @@ CASES = ([("none", cell, "additive", {}) for cell in ("gru", "lstm")]
 
 
 def make_model(style: str, cell: str, name: str, options: dict, *, seed: int = 0) -> torch.nn.Module:
+    # the options first: validating them builds the mechanism once, which draws from torch's RNG
+    config = model_config(style=style, cell=cell, embedding_dim=8, hidden_dim=16, dropout=0.0,
+                          attention={"name": name, "options": dict(options)})
     torch.manual_seed(seed)
-    config = ModelConfig(style=style, cell=cell, embedding_dim=8, hidden_dim=16, dropout=0.0,
-                         attention=AttentionConfig(name, dict(options)))
-    return build_model(config, VOCAB, VOCAB)
+    return text_model(config, VOCAB, VOCAB)
+
+
+def objective(config: TrainConfig | None = None) -> Objective:
+    """The training loss of a text -> text task: token cross-entropy plus the terms a model asks for."""
+    return Objective("generate", "target", config or TrainConfig())
 
 
 def overfit(model: torch.nn.Module, steps: int = STEPS) -> tuple[float, float]:
     """Adam on the fixed batch; returns (first, last) mean token NLL."""
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
+    batch = text_batch(EXAMPLES, list(range(len(EXAMPLES))))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
-    config, progress = TrainConfig(), Progress()
+    loss_of = objective()
     model.train()
     first = last = None
     for _ in range(steps):
-        loss, report = sequence_loss(model, batch, config, progress)
+        scored = loss_of(model(batch), batch)
+        loss, report = scored.loss, scored.report
         first = report.item() if first is None else first
         last = report.item()
         optimizer.zero_grad()
@@ -66,8 +72,7 @@ def test_each_style_overfits_a_tiny_batch_and_greedy_reproduces_it(style, cell, 
     assert first > 2.0  # it really started from chance
     assert last < THRESHOLD, f"{style}/{cell}/{name}: loss {first:.3f} -> {last:.4f}"
     model.eval()
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
-    found = greedy_search(model, batch.source, batch.source_lengths, max_len=10)
+    found = greedy_search(model, source_batch([s for s, _ in EXAMPLES]), max_len=10)
     assert [h[0].tokens for h in found] == [list(t) for _, t in EXAMPLES]
 
 
@@ -79,14 +84,18 @@ def test_hard_attention_learns_through_reinforce(style):
     assert last < first / 5, f"hard/{style}: loss {first:.3f} -> {last:.4f}"
 
 
-def test_hard_attention_sequence_loss_adds_a_reinforce_term():
+def test_hard_attention_loss_adds_a_reinforce_term():
     """With hard attention the loss to minimise differs from the reported NLL (REINFORCE and
     entropy terms), and the baseline starts tracking the reward."""
     model = make_model("bahdanau", "gru", "hard", {})
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
-    progress = Progress()
-    loss, report = sequence_loss(model, batch, TrainConfig(reinforce_entropy=0.5), progress)
-    assert progress.baseline is not None and progress.baseline < 0  # reward = log-likelihood
+    batch = text_batch(EXAMPLES, list(range(len(EXAMPLES))))
+    loss_of = objective(TrainConfig(reinforce_entropy=0.5))
+    out = model(batch)
+    assert "reinforce" in out.aux  # the model asks for the REINFORCE term
+    scored = loss_of(out, batch)
+    loss, report = scored.loss, scored.report
+    baseline = loss_of.aux["reinforce"].baseline
+    assert baseline is not None and baseline < 0  # reward = log-likelihood
     assert not torch.equal(loss, report)
     loss.backward()
     grads = [p.grad for n, p in model.attention.named_parameters() if p.grad is not None]
@@ -95,25 +104,29 @@ def test_hard_attention_sequence_loss_adds_a_reinforce_term():
 
 def test_soft_attention_loss_equals_the_reported_nll():
     model = make_model("bahdanau", "gru", "additive", {})
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
-    loss, report = sequence_loss(model, batch, TrainConfig(), Progress())
+    batch = text_batch(EXAMPLES, list(range(len(EXAMPLES))))
+    out = model(batch)
+    assert out.aux == {}  # soft attention asks for no extra loss term
+    scored = objective()(out, batch)
+    loss, report = scored.loss, scored.report
     assert torch.equal(loss, report)
     # label smoothing raises the loss to minimise above the plain NLL it reports
-    smoothed, plain = sequence_loss(model, batch, TrainConfig(label_smoothing=0.1), Progress())
-    assert torch.equal(plain, report) and smoothed > plain
+    smoothed = objective(TrainConfig(label_smoothing=0.1))(model(batch), batch)
+    assert torch.equal(smoothed.report, report) and smoothed.loss > smoothed.report
 
 
 @pytest.mark.parametrize("style", ["none", "bahdanau", "luong"])
 def test_forward_shapes_and_weights(style):
     model = make_model(style, "gru", "additive", {}).eval()
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
-    out = model(batch.source, batch.source_lengths, batch.target_in)
-    assert out.logits.shape == (4, batch.target_in.shape[1], VOCAB)
+    batch = text_batch(EXAMPLES, list(range(len(EXAMPLES))))
+    out = model(batch)
+    target_in, source = batch["target"].inputs, batch["source"]
+    assert out.logits.shape == (4, target_in.shape[1], VOCAB)
     if style == "none":
         assert out.weights is None
         return
-    assert out.weights.shape == (4, batch.target_in.shape[1], batch.source.shape[1])
-    mask = batch.source_mask[:, None, :].expand_as(out.weights)
+    assert out.weights.shape == (4, target_in.shape[1], source.data.shape[1])
+    mask = source.mask[:, None, :].expand_as(out.weights)
     assert torch.all(out.weights[~mask] == 0)  # padding gets exactly zero
     torch.testing.assert_close(out.weights.sum(-1), torch.ones(out.weights.shape[:2]))
 
@@ -121,15 +134,15 @@ def test_forward_shapes_and_weights(style):
 def test_luong_linear_attentional_vector_is_the_unsquashed_combination_and_still_learns():
     """attentional_tanh=False: h~_t = W_c [c_t; h_t] + b fed back and read by the output layer,
     unbounded (a tanh would keep it inside (-1, 1)); the model still learns the batch by heart."""
+    config = model_config(style="luong", embedding_dim=8, hidden_dim=16, dropout=0.0, attentional_tanh=False)
     torch.manual_seed(0)
-    config = ModelConfig(style="luong", embedding_dim=8, hidden_dim=16, dropout=0.0, attentional_tanh=False)
-    model = build_model(config, VOCAB, VOCAB).eval()
+    model = text_model(config, VOCAB, VOCAB).eval()
     with torch.no_grad():
         model.decoder.combine.weight.mul_(20.0)
-    batch = collate(EXAMPLES, list(range(len(EXAMPLES))))
-    memory = model.encode(batch.source, batch.source_lengths)
+    batch = text_batch(EXAMPLES, list(range(len(EXAMPLES))))
+    memory = model.encode(batch)
     state = model.start(memory)
-    out = model.step(batch.target_in[:, 0], state, memory)
+    out = model.step(batch["target"].inputs[:, 0], state, memory)
     feed = out.state.feed
     assert feed.abs().max() > 1.0
     query = out.state.hidden[-1]
@@ -137,5 +150,5 @@ def test_luong_linear_attentional_vector_is_the_unsquashed_combination_and_still
     expected = model.decoder.combine(torch.cat([context, query], -1))
     torch.testing.assert_close(feed, expected, atol=1e-5, rtol=1e-5)
     torch.manual_seed(0)
-    first, last = overfit(build_model(config, VOCAB, VOCAB))
+    first, last = overfit(text_model(config, VOCAB, VOCAB))
     assert first > 2.0 and last < THRESHOLD

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from attnkit.cli import main
-from attnkit.config import ModelConfig
+from attnkit.config import model_config
 from attnkit.microscope import has_attention_maps, plot_heads
 from attnkit.models import build_model
 from attnkit.run import Translation, open_run
@@ -57,11 +57,12 @@ class MapsModel(torch.nn.Module):
 
     layers, heads = 2, 2
 
-    def attention_maps(self, source, lengths, target_in):
-        batch, sources, steps = source.shape[0], source.shape[1], target_in.shape[1]
-        cross = torch.full((batch, self.layers, self.heads, steps, sources), 1 / sources)
+    def attention_maps(self, batch):
+        source, target_in = batch["source"].data, batch["target"].inputs
+        rows, sources, steps = source.shape[0], source.shape[1], target_in.shape[1]
+        cross = torch.full((rows, self.layers, self.heads, steps, sources), 1 / sources)
         causal = torch.tril(torch.ones(steps, steps))
-        own = (causal / causal.sum(-1, keepdim=True)).expand(batch, self.layers, self.heads, steps, steps)
+        own = (causal / causal.sum(-1, keepdim=True)).expand(rows, self.layers, self.heads, steps, steps)
         return {"cross": cross, "decoder_self": own}
 
 
@@ -83,9 +84,9 @@ def test_plot_heads_writes_cross_and_self_maps(report_runs, tmp_path):
 
 def test_plot_heads_with_a_real_transformer(report_runs, tmp_path):
     run = open_run(report_runs["attention"])
+    config = model_config(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, dropout=0.0)
     torch.manual_seed(0)
-    config = ModelConfig(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, dropout=0.0)
-    run.model = build_model(config, len(run.source_vocab), len(run.target_vocab)).eval()
+    run.model = build_model(config, run.schema, run.fields).eval()  # over the run's text fields
     translation = Translation("c b a", ["c", "b", "a"], ["a", "b", "c"], 0.0, None)
     paths = plot_heads(run, translation, tmp_path / "real.png")
     assert [p.name for p in paths] == ["real-cross.png", "real-self.png"]

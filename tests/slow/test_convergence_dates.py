@@ -28,10 +28,10 @@ def test_demo_configuration_reaches_99_percent_on_dates(tmp_path):
         _, result = train(config, tmp_path / "run")
         run = open_run(tmp_path / "run")  # the best checkpoint, as the demo reports it
         test = load_splits(config)["test"]
-        found = run.translate([p.source for p in test], DecodeConfig(batch_size=500))
+        found = run.translate([e["source"] for e in test], DecodeConfig(batch_size=500))
     finally:
         torch.set_num_threads(threads)
-    score = exact_match([t[0].text for t in found], [p.target for p in test]).value
+    score = exact_match([t[0].text for t in found], [e["target"] for e in test]).value
     assert len(test) == 1000
     assert score >= 99.0, f"test exact match {score:.2f} after {result.progress.step} steps " \
                           f"({result.stopped_because}, {result.progress.elapsed:.0f} s)"

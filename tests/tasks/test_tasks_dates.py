@@ -13,7 +13,7 @@ def default_dates():
     return get_task("dates")
 
 
-def all_pairs():
+def all_examples():
     task = default_dates()
     return [p for s in task.split_names for p in task.split(s)]
 
@@ -25,8 +25,8 @@ def test_default_sizes():
 
 def test_no_source_has_two_targets():
     meaning = {}
-    for pair in all_pairs():
-        assert meaning.setdefault(pair.source, pair.target) == pair.target
+    for example in all_examples():
+        assert meaning.setdefault(example["source"], example["target"]) == example["target"]
 
 
 def test_ambiguous_numeric_formats_are_excluded():
@@ -43,35 +43,35 @@ def test_ambiguous_numeric_formats_are_excluded():
 
 
 def test_targets_are_valid_iso_dates_in_range():
-    for pair in all_pairs():
-        day = datetime.date.fromisoformat(pair.target)
-        assert FIRST_DAY <= day <= LAST_DAY and day.isoformat() == pair.target
+    for example in all_examples():
+        day = datetime.date.fromisoformat(example["target"])
+        assert FIRST_DAY <= day <= LAST_DAY and day.isoformat() == example["target"]
 
 
 def test_sources_are_clean_text():
-    for pair in all_pairs():
-        assert unicodedata.normalize("NFC", pair.source) == pair.source
-        assert all(ch == " " or not ch.isspace() for ch in pair.source)
-        assert pair.source == pair.source.strip()
+    for example in all_examples():
+        assert unicodedata.normalize("NFC", example["source"]) == example["source"]
+        assert all(ch == " " or not ch.isspace() for ch in example["source"])
+        assert example["source"] == example["source"].strip()
 
 
 def test_target_is_the_rendered_date():
-    for pair in default_dates().split("test")[:200]:
-        day = datetime.date.fromisoformat(pair.target)
-        assert any(render(day, combo)[0] == pair.source for combo in unambiguous_combos())
+    for example in default_dates().split("test")[:200]:
+        day = datetime.date.fromisoformat(example["target"])
+        assert any(render(day, combo)[0] == example["source"] for combo in unambiguous_combos())
 
 
 def test_alignment_points_at_the_same_digit():
     aligned = 0
-    for pair in all_pairs():
-        for i, j in enumerate(pair.alignment):
+    for example in all_examples():
+        for i, j in enumerate(example["alignment"]):
             if j >= 0:
-                assert pair.source[j] == pair.target[i] and pair.target[i].isdigit()
+                assert example["source"][j] == example["target"][i] and example["target"][i].isdigit()
                 aligned += 1
             else:
-                assert pair.target[i] == "-" or pair.target[i].isdigit()
-        if any(ch.isdigit() for ch in pair.source) and pair.target[:4] in pair.source:
-            assert min(pair.alignment[:4]) >= 0  # a 4-digit year written out is always found
+                assert example["target"][i] == "-" or example["target"][i].isdigit()
+        if any(ch.isdigit() for ch in example["source"]) and example["target"][:4] in example["source"]:
+            assert min(example["alignment"][:4]) >= 0  # a 4-digit year written out is always found
     assert aligned > 0
 
 
@@ -86,8 +86,8 @@ def test_alignment_of_a_hand_worked_example():
 
 def test_long_sources_exceed_max_len():
     task = get_task("dates", train_size=300, dev_size=10, test_size=10, long_size=50, max_len=20)
-    assert all(len(p.source) <= 20 for p in task.split("train"))
-    assert all(len(p.source) > 20 for p in task.split("long"))
+    assert all(len(p["source"]) <= 20 for p in task.split("train"))
+    assert all(len(p["source"]) > 20 for p in task.split("long"))
 
 
 def test_render_matches_babel_format_date():

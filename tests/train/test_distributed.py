@@ -1,4 +1,5 @@
-"""Data-parallel training: two processes on the CPU through torchrun (gloo)."""
+"""Data-parallel training: two processes on the CPU through torchrun (gloo), for a text -> text
+family and for the non-text classifier family: the same trainer serves both."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import yaml
 from attnkit.run import open_run
 from attnkit.train import load_checkpoint
 
-CONFIG = {
+COPY = {
     "model": {"style": "bahdanau", "embedding_dim": 8, "hidden_dim": 16, "dropout": 0.1},
     "data": {"task": "copy", "max_tokens": 60,
              "task_options": {"vocab_size": 6, "min_len": 2, "max_len": 5, "train_size": 48, "dev_size": 8,
@@ -22,12 +23,20 @@ CONFIG = {
     "train": {"max_steps": 12, "eval_every": 4, "eval_sentences": 8, "progress": False, "threads": 1,
               "patience": None},
 }
+NEEDLE = {
+    "model": {"type": "attention_classifier", "embedding_dim": 8, "hidden_dim": 16, "dropout": 0.1},
+    "data": {"task": "needle", "max_tokens": 120,
+             "task_options": {"dim": 4, "min_len": 2, "max_len": 6, "train_size": 96, "dev_size": 8,
+                              "test_size": 8, "long_size": 4}},
+    "train": {**COPY["train"], "metric": "accuracy"},
+}
 
 
 @pytest.mark.timeout(300)
-def test_two_process_ddp_run_on_the_cpu(tmp_path):
+@pytest.mark.parametrize("name", ["copy", "needle"])
+def test_two_process_ddp_run_on_the_cpu(tmp_path, name):
     config = tmp_path / "ddp.yaml"
-    config.write_text(yaml.safe_dump(CONFIG), encoding="utf-8")
+    config.write_text(yaml.safe_dump({"copy": COPY, "needle": NEEDLE}[name]), encoding="utf-8")
     run_dir = tmp_path / "run"
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -44,4 +53,8 @@ def test_two_process_ddp_run_on_the_cpu(tmp_path):
     steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert steps == [4, 8, 12]
     run = open_run(run_dir, checkpoint="last")
-    assert len(run.translate(["a b c"])[0]) == 1
+    if name == "copy":
+        assert len(run.translate(["a b c"])[0]) == 1
+    else:  # the classifier answers with one of the task's labels
+        example = run.score([{"frames": [[0.0] * 4, [1.0] * 4], "label": "red"}])
+        assert example.hypotheses[0] in run.output_field.classes

@@ -9,10 +9,9 @@ import math
 
 import pytest
 import torch
+from text_pipeline import decode_sources, text_model
 
-from attnkit.config import ConfigError, DecodeConfig, ModelConfig, config_from_dict
-from attnkit.decode import decode_all
-from attnkit.models import build_model
+from attnkit.config import ConfigError, DecodeConfig, config_from_dict
 from attnkit.precision import autocast
 from attnkit.run import train
 
@@ -58,13 +57,13 @@ def test_bf16_training_keeps_float32_weights_and_learns_as_float32_does(model, t
 
 def test_bf16_decoding_matches_float32_decoding_on_a_confident_model():
     torch.manual_seed(0)
-    model = build_model(ModelConfig(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, encoder_layers=1,
-                                    decoder_layers=1, dropout=0.0), 10, 10).eval()
+    model = text_model(dict(type="transformer", hidden_dim=16, num_heads=2, ff_dim=32, encoder_layers=1,
+                            decoder_layers=1, dropout=0.0), 10, 10).eval()
     with torch.no_grad():
         model.output.bias[3] += 2.0  # short outputs
     sources = [[4, 5, 6], [7, 8], [9]]
-    full = decode_all(model, sources, DecodeConfig(beam_size=3))
-    half = decode_all(model, sources, dataclasses.replace(DecodeConfig(beam_size=3), precision="bf16"))
+    full = decode_sources(model, sources, DecodeConfig(beam_size=3))
+    half = decode_sources(model, sources, dataclasses.replace(DecodeConfig(beam_size=3), precision="bf16"))
     for a, b in zip(full, half, strict=True):
         assert abs(a[0].score - b[0].score) < 0.1
         assert a[0].alignment.dtype == b[0].alignment.dtype == torch.float32

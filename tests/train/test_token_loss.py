@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attnkit.data import PAD
+from attnkit.fields import PAD
 from attnkit.train.token_loss import token_nll
 
 

@@ -111,8 +111,8 @@ def test_nan_loss_stops_with_the_last_good_checkpoint_named(tmp_path, monkeypatc
     directory = tmp_path / "diverged"
     original, calls = RNNSeq2Seq.forward, []
 
-    def poisoned(self, source, lengths, target_in):
-        out = original(self, source, lengths, target_in)
+    def poisoned(self, batch, need_weights=True):
+        out = original(self, batch, need_weights)
         if self.training:
             calls.append(1)
             if len(calls) > 7:
@@ -135,8 +135,8 @@ def test_nan_loss_stops_with_the_last_good_checkpoint_named(tmp_path, monkeypatc
 def test_nan_before_any_checkpoint_says_so(tmp_path, monkeypatch):
     original = RNNSeq2Seq.forward
 
-    def poisoned(self, source, lengths, target_in):
-        out = original(self, source, lengths, target_in)
+    def poisoned(self, batch, need_weights=True):
+        out = original(self, batch, need_weights)
         out.logits = out.logits * float("nan")
         return out
 

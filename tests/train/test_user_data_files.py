@@ -1,5 +1,5 @@
 """User data from files (task null): TSV train/dev/test with word and sentencepiece tokenizers
-train, save their tokenizers with the run, and translate after reopening it."""
+train, save their fields (tokenizers, vocabularies) with the run, and translate after reopening it."""
 
 from __future__ import annotations
 
@@ -47,17 +47,18 @@ def test_tsv_files_train_and_translate(tmp_path, tokenizer):
     _, result = train(config, run_dir)
     assert result.progress.step == 15
     if tokenizer == "sentencepiece":
-        assert (run_dir / "source_tokenizer" / "sentencepiece.model").is_file()
+        assert (run_dir / "fields" / "source" / "tokenizer" / "sentencepiece.model").is_file()
     run = open_run(run_dir, checkpoint="last")
-    assert run.source_tokenizer.encode("red cat") == open_run(run_dir, checkpoint=None).source_tokenizer.encode(
-        "red cat")
+    source_field = run.fields["source"]  # the text field: tokenizer and vocabulary
+    reopened = open_run(run_dir, checkpoint=None).fields["source"]
+    assert source_field.tokenizer.encode("red cat") == reopened.tokenizer.encode("red cat")
     translations = run.translate(["red cat", "big blue dog", "bird"])
     assert len(translations) == 3
     for (t,), source in zip(translations, ["red cat", "big blue dog", "bird"], strict=True):
         assert isinstance(t.text, str)
         rows = t.alignment.shape[0]  # one per output token, plus the EOS row unless it ran out of length
         assert rows in (len(t.tokens), len(t.tokens) + 1) and rows >= 1
-        assert t.alignment.shape[1] == len(run.source_tokenizer.encode(source))
+        assert t.alignment.shape[1] == len(source_field.tokenizer.encode(source))
         torch.testing.assert_close(t.alignment.sum(-1), torch.ones(rows))
     # the vocabulary covers the training words: nothing known becomes <unk> on the source side
-    assert all(run.source_vocab.encode(run.source_tokenizer.encode(w)) != [1] for w in WORDS)
+    assert all(source_field.vocab.encode(source_field.tokenizer.encode(w)) != [1] for w in WORDS)

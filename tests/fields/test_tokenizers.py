@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attnkit.data import SPACE, build_tokenizer, load_tokenizer, tokenizer_names
+from attnkit.fields import SPACE, build_tokenizer, load_tokenizer, tokenizer_names
 
 
 def test_unknown_name_lists_valid_ones():

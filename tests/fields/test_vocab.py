@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attnkit.data import BOS, EOS, PAD, SPECIALS, UNK, Vocabulary
+from attnkit.fields import BOS, EOS, PAD, SPECIALS, UNK, Vocabulary
 
 
 def test_specials_have_fixed_ids():

@@ -1,0 +1,180 @@
+"""Predictors: turn a trained model and a batch of inputs into outputs, one kind per task.
+
+- ``GenerationPredictor`` (prediction "generate"): greedy or beam search over any model with
+  encode / start / step; per example, the n-best hypotheses with alignments.
+- ``ClassificationPredictor`` (prediction "classify"): the label with its probabilities and the attention
+  weights that led there.
+
+``predict_all`` runs a predictor over many encoded examples in length-sorted batches and returns
+the outputs in input order; every command that decodes a split goes through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..config import DecodeConfig
+from ..data import Batch, collate
+from ..precision import autocast
+from ..tasks.schema import Schema
+from .search import Hypothesis, beam_search, greedy_search, max_output_length
+
+
+@dataclass
+class Translation:
+    """A generated output as text: its tokens, the input's labels (source tokens), the total
+    log-probability ``score``, the ``normalized_score`` it was ranked by, and the alignment
+    (len(tokens) + 1, len(source_tokens)), the last row for the end of sentence."""
+
+    text: str
+    tokens: list[str]
+    source_tokens: list[str]
+    score: float
+    alignment: torch.Tensor | None
+    normalized_score: float | None = None
+
+    @property
+    def alignment_labels(self) -> list[str]:
+        """Labels of the alignment's rows: the output tokens, and </s> when the search ended with
+        one (a hypothesis cut off at the length limit has no end-of-sentence row)."""
+        rows = 0 if self.alignment is None else self.alignment.shape[0]
+        return self.tokens + ["</s>"] if rows > len(self.tokens) else list(self.tokens)
+
+    def to_json(self) -> dict[str, Any]:
+        """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
+        return {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
+                "normalized_score": None if self.normalized_score is None else round(self.normalized_score, 4),
+                "attention": None if self.alignment is None else [[round(float(w), 4) for w in row]
+                                                                   for row in self.alignment.tolist()]}
+
+
+@dataclass
+class Classification:
+    """A classifier's answer as text: ``text`` the label, the probability of every label, the
+    input's labels (tokens, frame names) and the attention weights (S,) over them, or None."""
+
+    text: str
+    probabilities: dict[str, float]
+    source_tokens: list[str]
+    weights: torch.Tensor | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as plain data (`attnkit predict`): label, probabilities, attention weights."""
+        return {"output": self.text, "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
+                "attention": None if self.weights is None else [round(float(w), 4) for w in self.weights.tolist()]}
+
+
+@dataclass
+class Classified:
+    """One classifier answer: the label id, the probabilities of every label (C,), and the
+    attention weights (S_real,) over the input, or None when the model has no attention."""
+
+    label: int
+    probabilities: Tensor
+    weights: Tensor | None
+
+
+class GenerationPredictor:
+    """Greedy (beam_size 1) or beam search with the ``decode`` settings; output length limit
+    ratio * longest input + extra, the input being batch[length_field]."""
+
+    def __init__(self, decode: DecodeConfig, schema: Schema) -> None:
+        self.decode, self.length_field, self.output = decode, schema.inputs[0], schema.output
+
+    def __call__(self, model, batch: Batch) -> list[list[Hypothesis]]:
+        config = self.decode
+        max_len = max_output_length(batch[self.length_field].lengths, config.max_length_ratio, config.max_length_extra)
+        if config.beam_size == 1:
+            return greedy_search(model, batch, max_len=max_len)
+        return beam_search(model, batch, beam_size=config.beam_size, max_len=max_len,
+                           length_penalty=config.length_penalty, n_best=config.n_best, early_stop=config.early_stop)
+
+    @torch.inference_mode()
+    def forced_attention(self, model, batch: Batch) -> list[Tensor] | None:
+        """Teacher-forced on the reference output: per row the weights (T_i, S_i) of each reference
+        token (EOS row dropped) over the real input positions; None for a model without attention."""
+        weights = model(batch, need_weights=True).weights  # (B, T, S) or None
+        if weights is None:
+            return None
+        rows, columns = (batch[self.output].lengths - 1).tolist(), batch[self.length_field].lengths.tolist()
+        weights = weights.float().cpu()
+        return [weights[b, :rows[b], :columns[b]] for b in range(len(rows))]
+
+    def present(self, found: list[Hypothesis], fields: Mapping[str, Any],
+                example: Mapping[str, Any]) -> list[Translation]:
+        """The n-best hypotheses of one raw example as Translations (best first)."""
+        source_tokens = fields[self.length_field].item_labels(example[self.length_field])
+        presented = []
+        for h in found:
+            text, tokens = fields[self.output].decode(h.tokens)
+            presented.append(Translation(text, tokens, source_tokens, h.score, h.alignment, h.normalized_score))
+        return presented
+
+
+class ClassificationPredictor:
+    """The argmax label of the model's logits (B, C), with the softmax and the weights (B, S)
+    cut to each input's real length."""
+
+    def __init__(self, decode: DecodeConfig, schema: Schema) -> None:
+        self.input, self.output = schema.inputs[0], schema.output
+
+    @torch.inference_mode()
+    def __call__(self, model, batch: Batch) -> list[Classified]:
+        out = model(batch, need_weights=True)
+        probabilities = torch.softmax(out.logits.float(), dim=-1).cpu()  # (B, C)
+        weights = None if out.weights is None else out.weights.float().cpu()  # (B, S)
+        lengths = batch[self.input].lengths.tolist()
+        return [Classified(int(p.argmax()), p, None if weights is None else weights[row, :lengths[row]])
+                for row, p in enumerate(probabilities)]
+
+    @torch.inference_mode()
+    def forced_attention(self, model, batch: Batch) -> list[Tensor] | None:
+        """The weights (1, S_i) each answer rested on (a classifier reads no reference)."""
+        found = self(model, batch)
+        return None if found[0].weights is None else [f.weights[None] for f in found]
+
+    def present(self, found: Classified, fields: Mapping[str, Any], example: Mapping[str, Any]) -> Classification:
+        """The answer for one raw example as a Classification."""
+        labels = fields[self.output]
+        return Classification(labels.decode(found.label),
+                              {labels.decode(i): float(p) for i, p in enumerate(found.probabilities)},
+                              fields[self.input].item_labels(example[self.input]), found.weights)
+
+
+PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,
+                                                                "classify": ClassificationPredictor}
+
+
+def make_predictor(schema: Schema, decode: DecodeConfig):
+    """The predictor for the schema's prediction kind."""
+    if schema.prediction not in PREDICTORS:
+        raise ValueError(f"no predictor for prediction {schema.prediction!r}; known: {', '.join(PREDICTORS)}")
+    return PREDICTORS[schema.prediction](decode, schema)
+
+
+def predict_all(model, predictor, fields: Mapping[str, Any], examples: Sequence[Mapping[str, Any]], *,
+                sort_by: str, batch_size: int, device: torch.device | str = "cpu",
+                precision: str = "fp32") -> list[Any]:
+    """Run ``predictor`` over encoded ``examples`` (dicts of the input fields), batch_size at a
+    time in order of field ``sort_by``'s cost, under ``precision``; the outputs in input order."""
+    was_training = model.training
+    model.eval()
+    field = fields[sort_by]
+    order = sorted(range(len(examples)), key=lambda i: field.cost(examples[i][sort_by]))
+    results: list[Any] = [None] * len(examples)
+    try:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            batch = collate(fields, [examples[i] for i in chunk], chunk).to(device)
+            with autocast(device, precision):
+                found = predictor(model, batch)
+            for i, output in zip(chunk, found, strict=True):
+                results[i] = output
+    finally:
+        model.train(was_training)
+    return results

@@ -1,0 +1,78 @@
+"""What a registered model family is: a model class that builds itself from its options and the
+run's fields, and says which tasks it fits.
+
+A family's class sets ``Options`` (its options dataclass, a subclass of
+``attnkit.config.ModelOptions``) and ``predictions`` (the task prediction kinds it can serve) and
+implements ``from_fields``; ``check_schema`` refuses a task it cannot read, naming both. A family
+that generates sequences also offers the decoding protocol (``encode``, ``start``, ``step``) that
+one greedy/beam search serves; a classifier offers ``forward`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..config import AttentionConfig, ModelOptions
+from ..tasks.schema import Schema
+
+
+class FamilyError(ValueError):
+    """A model family asked to serve a task it cannot read or predict; the message names both."""
+
+
+class Family:
+    """Mixin of every registered model class (the nn.Module subclasses it too)."""
+
+    Options: ClassVar[type[ModelOptions]] = ModelOptions
+    predictions: ClassVar[tuple[str, ...]] = ()
+    input_kinds: ClassVar[tuple[str, ...]] = ("text",)  # field kinds the first input may be
+    output_kinds: ClassVar[tuple[str, ...]] = ("text",)
+
+    @classmethod
+    def check_schema(cls, options: ModelOptions, schema: Schema) -> None:
+        """Raise FamilyError unless this family can read the schema's inputs and predict its output."""
+        inputs = [schema.fields[name].kind for name in schema.inputs]
+        output = schema.fields[schema.output].kind
+        fits = (schema.prediction in cls.predictions and len(inputs) == 1 and inputs[0] in cls.input_kinds
+                and output in cls.output_kinds)
+        if not fits:
+            raise FamilyError(f"model.type {options.type} ({', '.join(cls.input_kinds)} -> "
+                              f"{', '.join(cls.output_kinds)}, {'/'.join(cls.predictions)}) cannot serve this task: "
+                              f"it has {', '.join(inputs)} -> {output} ({schema.prediction})")
+
+    @classmethod
+    def joint_fields(cls, options: ModelOptions, schema: Schema) -> list[tuple[str, ...]]:
+        """Groups of fields that must share one fitted vocabulary (e.g. shared embeddings)."""
+        return []
+
+    @classmethod
+    def from_fields(cls, options: ModelOptions, schema: Schema, fields: Mapping[str, Any]) -> Any:
+        """The model for these options over the run's fitted fields."""
+        raise TypeError(f"{cls.__name__} does not implement from_fields")
+
+
+def attention_problems(attention: AttentionConfig, query_dim: int, key_dim: int) -> list[str]:
+    """What is wrong with ``model.attention`` for queries of query_dim and keys of key_dim: an
+    unknown name, an option the mechanism does not take, or a value it refuses (found by building
+    it once, at config load, so a typo never reaches training)."""
+    from ..attention import build, canonical_name
+    from ..attention import options as mechanism_options
+
+    try:
+        name = canonical_name(attention.name)
+    except ValueError as error:
+        return [f"model.attention.name: {error}"]
+    accepted = mechanism_options(name)
+    for key in attention.options:
+        if key not in accepted:
+            return [f"model.attention.options.{key} is not an option of attention {name!r}; its options: "
+                    f"{', '.join(accepted)}"]
+    import torch
+
+    try:
+        with torch.random.fork_rng(devices=[]):  # a trial build must not move torch's random stream
+            build(name, query_dim=query_dim, key_dim=key_dim, **attention.options)
+    except (TypeError, ValueError) as error:
+        return [f"model.attention.options: {error}"]
+    return []
