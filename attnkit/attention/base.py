@@ -46,13 +46,15 @@ class AttentionOutput:
     entropy:  (B, T) or (B,): entropy of hard attention's sampling distribution (for an
               exploration bonus); None for soft mechanisms.
     position: (B, T) or (B,): the window centre p_t of local attention; None otherwise.
-    scores:   (B, T, S) or (B, S): the raw scores as the normaliser receives them (after any
-              focus bias, e.g. local attention's log-Gaussian), usable as logits (a pointer
-              network's). Keys the normaliser may not use (masked, or outside a local window)
-              hold the dtype's most negative finite value, so ``softmax(scores)`` over a row with
-              a key is the softmax weights; a row with no key is all that value. Given whenever
-              ``need_weights`` is True; None on fused paths (``need_weights=False``). Multi-head
-              attention gives them per head, (B, H, [T,] S), even when its weights are averaged.
+    scores:   (B, T, S) or (B, S) (a property): the raw scores as the normaliser receives them
+              (after any focus bias, e.g. local attention's log-Gaussian), usable as logits (a
+              pointer network's). Keys the normaliser may not use (masked, or outside a local
+              window) hold the dtype's most negative finite value, so ``softmax(scores)`` over a
+              row with a key is the softmax weights; a row with no key is all that value. Given
+              whenever ``need_weights`` is True; None on fused paths (``need_weights=False``).
+              Multi-head attention gives them per head, (B, H, [T,] S), even when its weights
+              are averaged. Kept as ``raw_scores`` and ``score_mask`` and filled only when read,
+              so a decoder that never asks pays nothing at each step.
     state:    the step state for the next decoder step, to pass back as ``state=``: a Tensor or
               a tuple of Tensors with batch first, or None for stateless mechanisms. It does
               not have a query axis: for a sequence query it is the state after the last query.
@@ -63,8 +65,13 @@ class AttentionOutput:
     log_prob: Tensor | None = None
     position: Tensor | None = None
     entropy: Tensor | None = None
-    scores: Tensor | None = None
+    raw_scores: Tensor | None = None
+    score_mask: Tensor | None = None
     state: StepState = None
+
+    @property
+    def scores(self) -> Tensor | None:
+        return None if self.raw_scores is None else fill_masked(self.raw_scores, self.score_mask)
 
     def __iter__(self):
         return iter((self.context, self.weights))
@@ -89,7 +96,8 @@ class AttentionOutput:
             log_prob=drop(self.log_prob),
             position=drop(self.position),
             entropy=drop(self.entropy),
-            scores=drop(self.scores),
+            raw_scores=drop(self.raw_scores),
+            score_mask=drop(self.score_mask),
             state=self.state,
         )
 
@@ -258,7 +266,7 @@ class Attention(nn.Module, metaclass=ABCMeta):
         if not need_weights:
             return AttentionOutput(context, None, log_prob, focus.position, entropy)
         return AttentionOutput(context, weights, log_prob, focus.position, entropy,
-                               scores=fill_masked(scores, focus.mask))  # (B, T, S)
+                               raw_scores=scores, score_mask=focus.mask)  # scores (B, T, S)
 
     def _refuse_state(self, state: StepState) -> None:
         """A stateless mechanism given a state: the caller is carrying someone else's."""

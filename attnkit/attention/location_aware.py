@@ -88,4 +88,4 @@ class LocationAwareAttention(Attention):
             return AttentionOutput(context, None, state=prev_weights)
         weights = torch.cat([o.weights for o in steps], dim=1)  # (B, T, S)
         scores = torch.cat([o.scores for o in steps], dim=1)  # (B, T, S)
-        return AttentionOutput(context, weights, scores=scores, state=prev_weights)
+        return AttentionOutput(context, weights, raw_scores=scores, state=prev_weights)

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from .base import Attention, AttentionOutput, KeyCache, StepState
 from .dot_product import fused_attention
 from .growing_cache import GrowingCache
-from .masking import any_key, causal_mask, fill_masked
+from .masking import any_key, causal_mask
 from .multihead_scores import attend_heads, build_head_score, fold_heads, head_cache, project_head_keys, unfold_heads
 from .normalizers import get_normalizer
 
@@ -182,12 +182,13 @@ class MultiHeadAttention(Attention):
             head_mask = None if mask is None else mask[:, None]  # (B|1, 1, T|1, S)
             raw = q @ cache.projected.transpose(-2, -1) / math.sqrt(self.head_dim)  # (B, H, T, S)
             weights = get_normalizer(self.normalizer)(raw, head_mask)  # (B, H, T, S)
-            scores = raw if head_mask is None else fill_masked(raw, head_mask)
+            scores, score_mask = raw, head_mask
             used = F.dropout(weights, self.dropout, self.training) if self.dropout else weights
             context = used @ cache.values  # (B, H, T, Dh)
         else:  # the head mechanism's plain path: its score, normaliser and dropout
             heads = attend_heads(self.head, q, cache, mask)
-            context, weights, scores = heads.context, heads.weights, heads.scores  # (B, H, T, Dh|S|S)
+            context, weights, scores = heads.context, heads.weights, heads.raw_scores  # (B, H, T, Dh|S|S)
+            score_mask = heads.score_mask
         context = context.transpose(1, 2).reshape(batch, queries, self.query_dim)  # (B, T, E)
         context = self.out_proj(context)
         if mask is not None:
@@ -196,7 +197,7 @@ class MultiHeadAttention(Attention):
             return AttentionOutput(context, None)
         if average_weights:
             weights = weights.mean(dim=1)  # (B, T, S)
-        return AttentionOutput(context, weights, scores=scores)  # scores (B, H, T, S)
+        return AttentionOutput(context, weights, raw_scores=scores, score_mask=score_mask)  # (B, H, T, S)
 
     @classmethod
     def from_torch(cls, module: nn.MultiheadAttention) -> MultiHeadAttention:

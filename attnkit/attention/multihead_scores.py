@@ -113,4 +113,4 @@ def attend_heads(head: Attention, query: Tensor, cache: KeyCache, mask: Tensor |
     out = head.attend(fold_heads(query), head_cache(head, cache), fold_mask(mask, batch, heads),
                       need_weights=True)
     return AttentionOutput(unfold_heads(out.context, heads), unfold_heads(out.weights, heads),
-                           scores=unfold_heads(out.scores, heads))
+                           raw_scores=unfold_heads(out.scores, heads))
