@@ -175,11 +175,15 @@ def cmd_config(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
+    from .demo import DEMOS
 
     if args.threads < 1:
         raise CommandError(f"--threads must be at least 1; got {args.threads}")
-    return run_demo(Path(args.run_dir), minutes=args.minutes, threads=args.threads)
+    if args.name not in DEMOS:
+        raise CommandError(f"no demo {args.name!r}; choose one of {', '.join(DEMOS)}")
+    run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / ("demo" if args.name == "dates" else
+                                                                     f"demo-{args.name}")
+    return DEMOS[args.name](run_dir, minutes=args.minutes, threads=args.threads)
 
 
 # ---- the parser ------------------------------------------------------------------------------
@@ -320,8 +324,10 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Train a Bahdanau-attention model on the embedded dates task on the "
                                         "CPU, report test exact match, show translations in several languages "
                                         "and save alignment heatmaps.",
-                            epilog="example:\n  attnkit demo --run-dir runs/demo")
-    p.add_argument("--run-dir", default="runs/demo", help="where the demo's run goes (replaced each time)")
+                            epilog="example:\n  attnkit demo --run-dir runs/demo\n  attnkit demo dates")
+    p.add_argument("name", nargs="?", default="dates", help="which demo (default: dates)")
+    p.add_argument("--run-dir", default=None, help="where the demo's run goes, replaced each time (default: "
+                                                    "runs/demo for dates, runs/demo-NAME for the others)")
     p.add_argument("--minutes", type=float, default=2.5, help="training time budget in minutes")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for this small model "
                                                           "on a shared machine)")

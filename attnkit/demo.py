@@ -70,3 +70,7 @@ def run_demo(run_dir: Path, *, minutes: float = 2.5, threads: int = 1) -> int:
     print(f"\ndone in {time.monotonic() - started:.0f} s. Next: `attnkit translate {run_dir}`, "
           f"`attnkit plot {run_dir} \"14 March 2021\"`, `attnkit evaluate {run_dir}`")
     return 0
+
+
+# `attnkit demo [NAME]`: each application's few-minute demo, run(run_dir, minutes=, threads=) -> exit status
+DEMOS = {"dates": run_demo}
