@@ -14,6 +14,7 @@ from . import __version__
 from .attention import describe as describe_mechanisms
 from .config import ConfigError, DecodeConfig, describe_fields, load_config
 from .data import DataError
+from .run_lock import RunLocked
 from .tasks import describe as describe_tasks
 from .train import TrainingDiverged
 
@@ -39,7 +40,7 @@ def cmd_train(args) -> int:
 
     config = load_config(args.config, args.set)
     run_dir = Path(args.run_dir) if args.run_dir else Path("runs") / Path(args.config).stem
-    run, result = train(config, run_dir, resume=args.resume)
+    run, result = train(config, run_dir, resume=args.resume, overwrite=args.overwrite)
     if int(os.environ.get("RANK", "0")) != 0:  # under torchrun, the main process reports
         return 0
     best = result.progress.best
@@ -50,17 +51,24 @@ def cmd_train(args) -> int:
 
 def cmd_translate(args) -> int:
     from .run import open_run
+    from .streaming import translate_stream
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
     decode = _decode_config(run, args)
-    lines = [line.rstrip("\n") for line in sys.stdin]
-    results = run.translate([line.strip() for line in lines], decode) if lines else []
-    for i, translations in enumerate(results):
-        if decode.n_best == 1:
-            print(translations[0].text)
-        else:
-            for t in translations:
-                print(f"{i}\t{t.text}\t{t.score:.4f}")
+    source = open(args.input, "rb") if args.input else None  # noqa: SIM115  (closed below)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        fd = source.fileno() if source else sys.stdin.fileno()
+        failed = translate_stream(run, decode, fd, out, sys.stderr, name=args.input or "stdin")
+    finally:
+        if source:
+            source.close()
+        if args.output:
+            out.close()
+    if failed:
+        print(f"attnkit translate: {failed} line(s) could not be translated (empty output lines; see above)",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -95,7 +103,7 @@ def cmd_evaluate(args) -> int:
     from .evaluation import evaluate_run
 
     print(evaluate_run(Path(args.run_dir), split=args.split, data=args.data, beam=args.beam,
-                       checkpoint=args.checkpoint))
+                       checkpoint=args.checkpoint, header=args.header))
     return 0
 
 
@@ -254,12 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a config key, e.g. --set model.hidden_dim=256 (repeatable)")
     p.add_argument("--run-dir", help="output directory (default: runs/CONFIG_NAME)")
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --run-dir (its checkpoints, "
+                   "fields and metrics) instead of refusing")
     p.set_defaults(func=cmd_train)
 
     p = commands.add_parser("translate", help="decode sentences from stdin", formatter_class=formatter,
-                            description="Translate stdin, one source per line, to stdout.",
+                            description="Translate stdin (or --input), one source per line, to stdout (or "
+                                        "--output), each line as soon as it is read. An empty line gives an "
+                                        "empty line; a line that cannot be translated (not UTF-8, longer than "
+                                        "decode.max_input_tokens) gives an empty line and a message on stderr "
+                                        "with its line number, and the command exits with 1 at the end.",
                             epilog="example:\n  echo '14 March 2021' | attnkit translate runs/demo --beam 5")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--input", metavar="FILE", help="read the sources from FILE instead of stdin")
+    p.add_argument("--output", metavar="FILE", help="write the translations to FILE instead of stdout")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_translate)
 
@@ -283,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", help="a split of the run's task or data (test, dev, long, ...; "
                    "comma-join several: test,long)")
     p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
+    p.add_argument("--header", action=argparse.BooleanOptionalAction, default=None,
+                   help="--data starts with a header line to skip (default: the run's data.header)")
     _decode_options(p)
     p.set_defaults(func=cmd_evaluate)
 
@@ -341,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, DataError, CommandError, ValueError, FileNotFoundError, TrainingDiverged) as e:
+    except (ConfigError, DataError, CommandError, ValueError, FileNotFoundError, TrainingDiverged, RunLocked) as e:
         print(f"attnkit {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -10,29 +10,64 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (a second `train:` section would
+    otherwise silently replace the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(f"line {key_node.start_mark.line + 1}: '{key}' is given twice in the same section "
+                                  f"(first on line {seen[key]}); merge the two")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
 
 class ConfigError(ValueError):
     """A user mistake in a config file or a --set override; the message names key and source."""
 
 
-def option(default: Any, help: str, **kwargs: Any) -> Any:
-    """A dataclass field with its help text."""
+def option(default: Any, help: str, choices: Callable[[], Sequence[str]] | None = None, **kwargs: Any) -> Any:
+    """A dataclass field with its help text; ``choices`` names the values a key typed ``str``
+    takes from a registry (a function, called when the options are listed), as a ``Literal``
+    hint does for a fixed set."""
+    metadata = {"help": help, **({"choices": choices} if choices else {})}
     if isinstance(default, dict):
-        return field(default_factory=lambda: dict(default), metadata={"help": help}, **kwargs)
-    return field(default=default, metadata={"help": help}, **kwargs)
+        return field(default_factory=lambda: dict(default), metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata, **kwargs)
+
+
+def _mechanism_names() -> list[str]:
+    from .attention import names  # a leaf beside this one, imported only to list the names
+
+    return names()
+
+
+def _task_names() -> list[str]:
+    from .tasks import names  # as above
+
+    return names()
 
 
 @dataclass(frozen=True)
 class AttentionConfig:
-    name: str = option("additive", "mechanism name from `attnkit mechanisms` (aliases work)")
+    name: str = option("additive", "mechanism name from `attnkit mechanisms` (aliases work)",
+                       choices=_mechanism_names)
     options: dict = option({}, "mechanism options, e.g. {window: 5} for local_p; see `attnkit mechanisms`")
 
 
@@ -75,7 +110,8 @@ def _default_model() -> ModelOptions:
 
 @dataclass(frozen=True)
 class DataConfig:
-    task: str | None = option("dates", "embedded task from `attnkit tasks`; null to read files")
+    task: str | None = option("dates", "embedded task from `attnkit tasks`; null to read files",
+                              choices=_task_names)
     task_options: dict = option({}, "task options, e.g. {max_len: 30} for reverse")
     train: str | None = option(None, "training data: a TSV file (source<TAB>target) or two aligned "
                                      "files 'src.txt,tgt.txt' (used when task is null)")
@@ -131,6 +167,10 @@ class DecodeConfig:
     length_penalty: float = option(1.0, "alpha of the length normalisation score / length**alpha")
     max_length_ratio: float = option(2.0, "stop at ratio * source length + max_length_extra tokens")
     max_length_extra: int = option(10, "see max_length_ratio")
+    max_output_tokens: int = option(512, "hard cap on an output's length whatever the ratio gives (bounds "
+                                         "decoding memory and time)")
+    max_input_tokens: int = option(1024, "longer inputs are refused with a message naming them (one line of "
+                                         "`attnkit translate`), never decoded into an out-of-memory crash")
     n_best: int = option(1, "hypotheses returned per source (<= beam_size)")
     early_stop: bool = option(True, "beam search: a source is done when its n_best best beams have ended "
                                     "(exact without length penalty); false: when all its beams have")
@@ -174,6 +214,8 @@ def _check_value(value: Any, hint: Any, key: str, source: str) -> Any:
         return _build(hint, value, key, source)
     expected = {int: "an integer", float: "a number", bool: "true or false", str: "a string",
                 dict: "a mapping"}[hint]
+    if hint is float and isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as a string; it is the number the user meant
     ok = (isinstance(value, hint) and not (hint is int and isinstance(value, bool))) or (
         hint is float and isinstance(value, int) and not isinstance(value, bool))
     if not ok:
@@ -242,6 +284,9 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.train.eval_every > 0, "train.eval_every must be positive"),
         (0 <= config.train.label_smoothing < 1, "train.label_smoothing must be in [0, 1)"),
         (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
+        (config.decode.batch_size >= 1, "decode.batch_size must be at least 1"),
+        (config.decode.max_output_tokens >= 1 and config.decode.max_input_tokens >= 1,
+         "decode.max_output_tokens and decode.max_input_tokens must be at least 1"),
         (1 <= config.decode.n_best <= config.decode.beam_size, "decode.n_best must be in 1..beam_size"),
     ]
     for ok, message in checks:
@@ -289,12 +334,37 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    data = apply_overrides(data or {}, overrides or [])
+    data = _resolve_data_paths(data or {}, path.parent.resolve())
+    overridden = apply_overrides({}, overrides or [])
+    data = _resolve_data_paths(apply_overrides(data, overrides or []), Path.cwd(),
+                               only=set((overridden.get("data") or {}) if isinstance(overridden.get("data"), dict)
+                                        else ()))
     source = f"{path}" + (" with --set overrides" if overrides else "")
     return config_from_dict(data, source)
+
+
+DATA_FILES = ("train", "dev", "test")
+
+
+def _resolve_data_paths(data: Any, base: Path, only: set[str] | None = None) -> Any:
+    """data.train/dev/test made absolute against ``base`` (the config file's folder for values
+    written in it, the current directory for --set values), so a run works from any directory;
+    ``only`` limits it to those keys. 'a.tsv' and 'src.txt,tgt.txt' forms both."""
+    section = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        return data
+    section = dict(section)
+    for key in DATA_FILES:
+        value = section.get(key)
+        if isinstance(value, str) and value.strip() and (only is None or key in only):
+            section[key] = ",".join(str(base / Path(part.strip())) if not Path(part.strip()).is_absolute()
+                                    else part.strip() for part in value.split(","))
+    return {**data, "data": section}
 
 
 def to_dict(config: Config) -> dict:
@@ -306,12 +376,33 @@ def save_config(config: Config, path: Path) -> None:
     path.write_text(yaml.safe_dump(to_dict(config), sort_keys=False), encoding="utf-8")
 
 
+def choices_of(f: dataclasses.Field, hint: Any) -> list[str]:
+    """The values key ``f`` allows when they form a fixed set: its registry's names
+    (``option(..., choices=...)``) or its ``Literal`` hint's; [] for an open-ended key."""
+    if "choices" in f.metadata:
+        return [str(name) for name in f.metadata["choices"]()]
+    return _literal_values(hint)
+
+
+def _literal_values(hint: Any) -> list[str]:
+    """A ``Literal[...]`` hint's values as text, looking inside ``Literal[...] | None``."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [value for arg in typing.get_args(hint) for value in _literal_values(arg)]
+    return [str(value) for value in typing.get_args(hint)] if typing.get_origin(hint) is Literal else []
+
+
+def _with_choices(help_text: str, choices: Sequence[str]) -> str:
+    return f"{help_text}; one of: {', '.join(choices)}" if choices else help_text
+
+
 def describe_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]:
-    """(key, default, help) for every option, for `--help-config` and the docs."""
+    """(key, default, help) for every option, for `attnkit config` and the docs; the help of a
+    key with a fixed set of values ends "; one of: a, b, c"."""
     rows = []
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
         key = f"{prefix}{f.name}"
-        hint = typing.get_type_hints(cls)[f.name]
+        hint = hints[f.name]
         if f.metadata.get("family"):
             rows.extend(describe_model_fields(key + "."))
             continue
@@ -319,7 +410,7 @@ def describe_fields(cls: type = Config, prefix: str = "") -> list[tuple[str, str
             rows.extend(describe_fields(hint, key + "."))
             continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        rows.append((key, repr(default), f.metadata.get("help", "")))
+        rows.append((key, repr(default), _with_choices(f.metadata.get("help", ""), choices_of(f, hint))))
     return rows
 
 
@@ -327,7 +418,7 @@ def describe_model_fields(prefix: str = "model.") -> list[tuple[str, str, str]]:
     """(key, default, help) of the model section: the keys every family shares (type, init,
     init_range) once, then each registered family's own keys, their help starting "[family]"."""
     shared = [f.name for f in dataclasses.fields(ModelOptions)]
-    rows = [(f"{prefix}type", repr("rnn"), f"model family: {', '.join(MODEL_FAMILIES)}")]
+    rows = [(f"{prefix}type", repr("rnn"), _with_choices("model family", list(MODEL_FAMILIES)))]
     rows += [row for row in describe_fields(ModelOptions, prefix) if row[0] != f"{prefix}type"]
     for family, options in MODEL_FAMILIES.items():
         own = [row for row in describe_fields(options, prefix) if row[0][len(prefix):].split(".")[0] not in shared]

@@ -31,12 +31,13 @@ from .tasks import get_task
 NA = "n/a"
 
 
-def examples_for(run: Run, split: str, data: str | None) -> list[dict]:
-    """The examples to score: ``data`` files, or a split of the run's task or configured files.
-    ``split`` may join several splits with commas ("test,long"), concatenated in that order."""
+def examples_for(run: Run, split: str, data: str | None, header: bool | None = None) -> list[dict]:
+    """The examples to score: ``data`` files (``header``: whether they start with a header line;
+    None: the run's data.header), or a split of the run's task or configured files. ``split`` may
+    join several splits with commas ("test,long"), concatenated in that order."""
     config = run.config
     if data:
-        return read_files(data, config, "evaluate")
+        return read_files(data, config, "evaluate", header=header)
     names = [s.strip() for s in split.split(",") if s.strip()]
     if len(names) > 1:
         return [example for name in names for example in examples_for(run, name, None)]
@@ -151,15 +152,19 @@ def attention_markdown(report: AttentionReport) -> list[str]:
 
 
 def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None, beam: int | None = None,
-                 checkpoint: str = "best") -> str:
+                 checkpoint: str = "best", header: bool | None = None) -> str:
     """Markdown report: the task's metrics (BLEU/chrF with sacrebleu signatures, exact match,
     accuracy), each of them by input-length bucket, and the attention section."""
     run = open_run(run_dir, checkpoint=checkpoint)
-    examples = examples_for(run, split, data)
+    examples = examples_for(run, split, data, header)
     decode = decode_config(run, beam)
     result = run.score(examples, decode)
     search = "" if run.schema.prediction != "generate" else f", beam {decode.beam_size}"
     lines = [f"# {run_dir}: {data or split} ({len(examples)} examples{search})", ""]
+    if data:
+        skipped = run.config.data.header if header is None else header
+        lines += [f"Read {len(examples)} pairs from {data}; " + ("its first line was skipped as a header (--no-header "
+                  "reads it as data)" if skipped else "no header line (--header skips the first line)") + ".", ""]
     lines += [f"- {s.name}: {s.value:.2f}" + (f"  ({s.signature})" if s.signature else "")
               for s in result.scores.values()]
     unit = "tokens" if run.input_field.kind == "text" else "positions"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,13 @@ import yaml
 from torch import nn
 
 from . import __version__
-from .config import Config, ConfigError, DecodeConfig, config_from_dict, save_config
+from .config import Config, ConfigError, DecodeConfig, config_from_dict, save_config, to_dict
 from .data import DataError, encode_examples
 from .decode import Classification, Translation
 from .decode.scoring import SplitResult, predict_examples, score_split
 from .fields import Field, FieldError, build_field, load, save_field
 from .models import build_model, get_family
+from .run_lock import RunLock
 from .tasks import Schema, get_task, text_to_text
 from .tasks.files import read_text_pairs
 from .train import Objective, Trainer, TrainResult, init_world, load_checkpoint, shutdown
@@ -62,10 +64,28 @@ def pick_device(name: str) -> torch.device:
 # ---- data ------------------------------------------------------------------------------------
 
 
-def read_files(spec: str, config: Config, split: str) -> list[dict]:
-    """'data.tsv' or 'src.txt,tgt.txt' -> examples; training data is length-filtered."""
-    return read_text_pairs(spec, option=f"data.{split}", header=config.data.header, strict=config.data.strict,
-                           max_len=config.data.max_len if split == "train" else None)
+def read_files(spec: str, config: Config, split: str, header: bool | None = None) -> list[dict]:
+    """'data.tsv' or 'src.txt,tgt.txt' -> examples (``header`` None: the config's data.header).
+    Long training examples are dropped later, counted in the model's tokens (drop_long)."""
+    return read_text_pairs(spec, option=f"data.{split}", header=config.data.header if header is None else header,
+                           strict=config.data.strict)
+
+
+def drop_long(fields: Mapping[str, Field], examples: list[dict], encoded: list[dict], limit: int,
+              strict: bool, what: str = "training", option: str = "data.max_len") -> tuple[list[dict], list[dict]]:
+    """The examples (raw and encoded) whose every part is at most ``limit`` long in its field's
+    own units (tokens as the model sees them, frames); the others are dropped with one warning,
+    or, with ``strict``, refused naming the first one (file:line for users' files)."""
+    keep, dropped = [], []
+    for i, item in enumerate(encoded):
+        (dropped if any(fields[n].length(v) > limit for n, v in item.items()) else keep).append(i)
+    if dropped:
+        where = [examples[i].get("where", f"{what} example {i + 1}") for i in dropped[:5]]
+        if strict:
+            raise DataError(f"{where[0]}: longer than {option}={limit} tokens; data.strict rejects it")
+        log.warning("dropped %d %s examples longer than %s=%d (in the model's tokens): %s%s", len(dropped), what,
+                    option, limit, ", ".join(where), ", ..." if len(dropped) > 5 else "")
+    return [examples[i] for i in keep], [encoded[i] for i in keep]
 
 
 def load_splits(config: Config) -> dict[str, list[dict]]:
@@ -189,34 +209,105 @@ def _check_metric(config: Config, schema: Schema) -> None:
                           f"{', '.join(schema.metrics)} or loss")
 
 
-def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run, TrainResult]:
-    """Train the model the config describes into ``directory`` (continue it with resume)."""
+RUN_FILES = ("checkpoints", "metrics.jsonl", "fields", RUN_FILE, "config.yaml")
+# What a resumed run may change: how it trains and decodes, never what it is.
+RESUMABLE = ("train.", "decode.")
+
+
+def _check_start(directory: Path, resume: bool, overwrite: bool) -> None:
+    """Refuse to resume what cannot be resumed, or to train over a run without --overwrite."""
+    last = directory / "checkpoints" / "last.pt"
+    present = [name for name in RUN_FILES if (directory / name).exists()]
+    if resume and not last.exists():
+        if not present:
+            raise RunError(f"--resume: {directory} holds no run to continue (no {last}); start one without --resume")
+        raise RunError(f"--resume: {last} does not exist, so this run cannot be continued; start it again with "
+                       "--overwrite (its checkpoints and metrics are replaced) or train into another --run-dir")
+    if not resume and present:
+        if not overwrite:
+            raise RunError(f"{directory} already holds a run ({', '.join(present)}); continue it with --resume, "
+                           "replace it with --overwrite, or choose another --run-dir")
+        for name in present:
+            path = directory / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def _check_resumed_config(config: Config, directory: Path) -> None:
+    """A resumed run keeps its model and data: only train.* and decode.* keys may change."""
+    saved = _flat(to_dict(open_run(directory, checkpoint=None).config))
+    changed = [(key, saved.get(key), value) for key, value in _flat(to_dict(config)).items()
+               if saved.get(key) != value and not key.startswith(RESUMABLE)]
+    if changed:
+        key, before, after = changed[0]
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        raise RunError(f"--resume: {key} is {before!r} in {directory} but {after!r} now{more}; a resumed run keeps "
+                       "its model and data (only train.* and decode.* may change). Start a new run for another "
+                       "model, or resume with the run's own config.yaml")
+
+
+def _flat(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping) and key != "options" and key != "task_options":
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Half-written checkpoints a killed save left behind (.last.pt.*.tmp)."""
+    for stale in (directory / "checkpoints").glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def train(config: Config, directory: Path, *, resume: bool = False,
+          overwrite: bool = False) -> tuple[Run, TrainResult]:
+    """Train the model the config describes into ``directory`` (continue it with ``resume``;
+    replace a run already there with ``overwrite``). The directory is locked meanwhile."""
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
-    last = directory / "checkpoints" / "last.pt"
-    if resume and not last.exists():
-        raise RunError(f"--resume: {last} does not exist; start the run without --resume")
-    if not resume and last.exists():
-        raise RunError(f"{directory} already holds a run; continue it with --resume or choose another "
-                       "--run-dir")
     schema = schema_for(config)
     get_family(config.model.type).check_schema(config.model, schema)
     _check_metric(config, schema)
-    splits = load_splits(config)
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":
         device = torch.device("cuda", world.local_rank)
+    try:
+        if world.main:
+            _check_start(directory, resume, overwrite)
+            with RunLock(directory):
+                if resume:
+                    _check_resumed_config(config, directory)
+                return _train(config, directory, schema, resume, device, world)
+        return _train(config, directory, schema, resume, device, world)
+    finally:
+        shutdown(world)
+
+
+def _train(config: Config, directory: Path, schema: Schema, resume: bool, device: torch.device,
+           world) -> tuple[Run, TrainResult]:
+    splits = load_splits(config)
     if world.main and not resume:
         run = prepare_run(config, directory, splits, schema)
     barrier(world)  # under torchrun the main process writes the run directory before the others read it
     if resume or not world.main:
         run = open_run(directory, checkpoint=None)
         run.config = config
+    if world.main and resume:
+        save_config(config, directory / "config.yaml")  # what the run now trains with (e.g. more steps)
+        _remove_stale_temporaries(directory)
     run.device = device
     torch.manual_seed(config.train.seed)
     model = run.build_model()
-    dev_examples = splits["dev"][: config.train.eval_sentences]
+    train_examples, train_encoded = drop_long(run.fields, splits["train"], run.encode(splits["train"]),
+                                              config.data.max_len, config.data.strict)
+    if not train_examples:
+        raise DataError(f"no training example is within data.max_len={config.data.max_len} tokens")
+    dev = splits["dev"][: config.train.eval_sentences]
+    dev_examples, dev_encoded = drop_long(run.fields, dev, run.encode(dev), config.decode.max_input_tokens, False,
+                                          "dev", "decode.max_input_tokens")
     # float32 even for bf16 training: greedy steps are small, and autocast's casts made them slower
     dev_decode = DecodeConfig(batch_size=256)
 
@@ -227,17 +318,14 @@ def train(config: Config, directory: Path, *, resume: bool = False) -> tuple[Run
     output = run.schema.output
     inputs = list(run.schema.inputs)
     sort_by = [output, *inputs] if config.data.bucket_by == "target" else [*inputs, output]
-    trainer = Trainer(model, run.encode(splits["train"]), run.encode(dev_examples), config.train, config.data,
+    trainer = Trainer(model, train_encoded, dev_encoded, config.train, config.data,
                       directory, evaluate, fields=run.fields, objective=Objective(run.schema.prediction, output,
                                                                                   config.train),
                       sort_by=sort_by, device=device, world=world)
     if resume:
         trainer.resume()
-    try:
-        result = trainer.fit()
-        barrier(world)  # every rank finished (the main process's last save too) before the group goes away
-    finally:
-        shutdown(world)
+    result = trainer.fit()
+    barrier(world)  # every rank finished (the main process's last save too) before the group goes away
     run.model = model
     return run, result
 

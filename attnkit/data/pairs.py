@@ -7,7 +7,7 @@ records into `{"source": ..., "target": ...}` examples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,3 +22,4 @@ class Pair:
     source: str
     target: str
     alignment: tuple[int, ...] | None = None
+    line: int | None = field(default=None, compare=False)  # the 1-based line it came from, for messages

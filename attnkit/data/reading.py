@@ -145,7 +145,7 @@ def read_parallel(
         src, tgt = src.strip(), tgt.strip()
         problem = _problem(src, tgt, max_len)
         if problem is None:
-            pairs.append(Pair(src, tgt))
+            pairs.append(Pair(src, tgt, line=number))
             continue
         kind, side = problem
         if strict:

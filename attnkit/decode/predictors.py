@@ -88,7 +88,10 @@ class GenerationPredictor:
 
     def __call__(self, model, batch: Batch) -> list[list[Hypothesis]]:
         config = self.decode
-        max_len = max_output_length(batch[self.length_field].lengths, config.max_length_ratio, config.max_length_extra)
+        max_len = min(max_output_length(batch[self.length_field].lengths, config.max_length_ratio,
+                                        config.max_length_extra), config.max_output_tokens)
+        if model.max_output_length is not None:
+            max_len = min(max_len, model.max_output_length)
         if config.beam_size == 1:
             return greedy_search(model, batch, max_len=max_len)
         return beam_search(model, batch, beam_size=config.beam_size, max_len=max_len,

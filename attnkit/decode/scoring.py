@@ -32,10 +32,26 @@ def predict_examples(model, schema: Schema, fields: Mapping[str, Any], examples:
     the examples are read."""
     inputs = _inputs(schema, fields)
     encoded = encode_examples(inputs, examples)
+    _refuse_long(inputs, examples, encoded, decode.max_input_tokens)
     predictor = make_predictor(schema, decode)
     found = predict_all(model, predictor, inputs, encoded, sort_by=schema.length_field, batch_size=decode.batch_size,
                         device=device, precision=decode.precision)
     return [predictor.present(f, fields, e) for f, e in zip(found, examples, strict=True)]
+
+
+class InputTooLong(ValueError):
+    """An input longer than decode.max_input_tokens; the message names it."""
+
+
+def _refuse_long(inputs: Mapping[str, Any], examples: Sequence[Mapping[str, Any]], encoded: Sequence[Mapping[str, Any]],
+                 limit: int) -> None:
+    for i, item in enumerate(encoded):
+        for name, value in item.items():
+            length = inputs[name].length(value)
+            if length > limit:
+                where = examples[i].get("where", f"example {i + 1}")
+                raise InputTooLong(f"{where}: its {name} is {length:,} tokens long, more than decode.max_input_tokens="
+                                   f"{limit} (set in the run's config.yaml)")
 
 
 def best_text(prediction: Any) -> str:

@@ -105,6 +105,11 @@ class Field(ABC):
     def cost(self, encoded: Any) -> int:
         """What one encoded item costs in a batch's budget (positions it occupies once padded)."""
 
+    def length(self, encoded: Any) -> int:
+        """How long an encoded item is in the field's own units (tokens, frames), for
+        ``data.max_len``; default: its cost."""
+        return self.cost(encoded)
+
     def labels(self, encoded: Any) -> list[str]:
         """One label per position of an encoded item, for plots (default: position numbers)."""
         return [str(i) for i in range(self.cost(encoded))]

@@ -99,6 +99,11 @@ class TextField(Field):
     def cost(self, encoded: Sequence[int]) -> int:
         return len(encoded) + 1 if self.generated else len(encoded)
 
+    def length(self, encoded: Sequence[int]) -> int:
+        """Tokens, as the model sees them (a 100,000-character line without spaces is 100,000
+        char or piece tokens, not one word)."""
+        return len(encoded)
+
     def collate(self, encoded: Sequence[Sequence[int]]) -> Padded:
         """Input text: data (B, S) ids, S >= 1. Generated: data (B, T) = y + EOS and
         inputs (B, T) = BOS + y, T = longest y + 1."""

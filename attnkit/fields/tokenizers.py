@@ -130,9 +130,15 @@ class SentencePieceTokenizer(Tokenizer):
         except RuntimeError as error:
             limit = _vocab_limit(str(error))
             if limit is None or limit >= vocab_size:
-                raise
-            log.info(
-                "sentencepiece: vocab_size %d is too large for this data; using %d instead", vocab_size, limit
+                needed = re.search(r"smaller than required_chars\. \d+ vs (\d+)", str(error))
+                reason = (f"its {int(needed.group(1)) - 1} distinct characters each need a piece: set it to at least "
+                          f"{needed.group(1)}" if needed else str(error).strip().splitlines()[-1])
+                raise ValueError(f"data.sentencepiece_vocab_size={vocab_size} is too small for this data; "
+                                 f"{reason}") from None
+            log.warning(
+                "sentencepiece: this data supports at most %d pieces, not the %d asked for "
+                "(data.sentencepiece_vocab_size); using %d (recorded in the run's fields/*/field.json)",
+                limit, vocab_size, limit,
             )
             self.options["vocab_size"] = vocab_size = limit
             model = _train_sentencepiece(texts, vocab_size, self.options["model_type"])
@@ -207,7 +213,10 @@ def load_tokenizer(directory: Path) -> Tokenizer:
         raise FileNotFoundError(f"tokenizer file not found: {config_path}") from None
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"corrupt tokenizer file {config_path}: {error}") from None
-    tokenizer = build_tokenizer(name, **options)
+    try:
+        tokenizer = build_tokenizer(name, **options)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"corrupt tokenizer file {config_path}: {error}") from None
     if isinstance(tokenizer, SentencePieceTokenizer):
         model_path = Path(directory) / _SP_MODEL_FILE
         if not model_path.exists():

@@ -28,6 +28,8 @@ class Family:
     predictions: ClassVar[tuple[str, ...]] = ()
     input_kinds: ClassVar[tuple[str, ...]] = ("text",)  # field kinds the first input may be
     output_kinds: ClassVar[tuple[str, ...]] = ("text",)
+    # the longest output a generating model can produce (a Transformer's position table); None: no limit
+    max_output_length: int | None = None
 
     @classmethod
     def check_schema(cls, options: ModelOptions, schema: Schema) -> None:

@@ -196,6 +196,7 @@ class TransformerSeq2Seq(Family, nn.Module):
                  target: str = "target") -> None:
         super().__init__()
         self.source_name, self.target_name = source, target
+        self.max_output_length = config.max_positions
         dim, heads, ff, dropout = config.hidden_dim, config.num_heads, config.ff_dim, config.dropout
         pre = config.norm == "pre"
         embed = dict(max_positions=config.max_positions, learned=config.positions == "learned", dropout=dropout)

@@ -3,7 +3,9 @@
 A run directory receives ``checkpoints/last.pt`` (everything needed to resume exactly: model,
 optimizer, schedule, RNG state, position in the epoch) and ``checkpoints/best.pt`` (the model
 with the best dev score), both written atomically, and ``metrics.jsonl``, one line per
-evaluation. A NaN/Inf loss stops the run keeping the last good checkpoint; Ctrl-C saves and exits.
+evaluation. A NaN/Inf loss stops the run keeping the last good checkpoint. Ctrl-C or SIGTERM
+ends the run after the step in progress and saves last.pt there, so --resume continues exactly as
+if nothing had happened (a second Ctrl-C stops at once, keeping the last consistent checkpoint).
 
 The loop knows no model family, task or loss: the model maps a batch to an output, the
 objective (attnkit.train.objectives) turns that into a loss, and ``evaluate`` scores the dev set.
@@ -32,8 +34,13 @@ from .checkpoint import load_checkpoint, save_atomic
 from .distributed import World, barrier, broadcast_from_main
 from .objectives import Objective
 from .optim import build_optimizer, build_scheduler
+from .signals import StopRequests
 
 Evaluate = Callable[[nn.Module], dict[str, float]]
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM seen at a step boundary; the message is the signal's name."""
 
 
 class TrainingDiverged(RuntimeError):
@@ -127,7 +134,12 @@ class Trainer:
     def resume(self) -> None:
         """Continue from checkpoints/last.pt: same step, optimizer, schedule and RNG state."""
         state = load_checkpoint(self.last_path, self.device)
-        self.model.load_state_dict(state["model"])
+        try:
+            self.model.load_state_dict(state["model"])
+        except RuntimeError as error:  # parameter names or shapes differ: another model's checkpoint
+            first = str(error).strip().splitlines()[-1].strip()
+            raise ValueError(f"{self.last_path} holds a different model than this config builds ({first}); "
+                             "resume with the run's own config.yaml") from None
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng_cpu"].cpu())
@@ -135,6 +147,8 @@ class Trainer:
             torch.cuda.set_rng_state_all([s.cpu() for s in state["rng_cuda"]])
         self.objective.load_state_dict(state.get("objective", {}))
         self.progress = Progress(**state["progress"])
+        if self.world.main:
+            _keep_records_until(self.run_dir / "metrics.jsonl", self.progress.step)
         self.log(f"resumed from {self.last_path} at step {self.progress.step}")
 
     # ---- the loop ------------------------------------------------------------------------
@@ -148,6 +162,10 @@ class Trainer:
         return batches
 
     def fit(self) -> TrainResult:
+        with StopRequests() as stop:
+            return self._fit(stop)
+
+    def _fit(self, stop: StopRequests) -> TrainResult:
         config, p = self.config, self.progress
         interactive = sys.stderr.isatty()
         bar = tqdm(total=config.max_steps, initial=p.step, disable=not config.progress or not self.world.main,
@@ -168,6 +186,8 @@ class Trainer:
                     bar.update(1)
                     bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch, refresh=False)
                     reason = self._maybe_stop_or_evaluate(loss, rate)
+                    if stop.requested:
+                        raise Interrupted(stop.reason)
                     if reason != "max_steps" or p.step >= config.max_steps:
                         break
                 else:
@@ -177,10 +197,14 @@ class Trainer:
             # _evaluate would wait for ranks that never come
             if reason == "max_steps" and p.step % config.eval_every:
                 self._evaluate(loss, rate)
-        except KeyboardInterrupt:
+        except Interrupted as signal_name:  # at a step boundary: the state is whole, resuming is exact
             self.save_last()
             bar.close()
-            self.log(f"\ninterrupted at step {p.step}; saved {self.last_path} (resume with --resume)")
+            self.log(f"\n{signal_name} at step {p.step}: saved {self.last_path}; continue with --resume")
+            raise KeyboardInterrupt from None
+        except KeyboardInterrupt:  # a second Ctrl-C, mid-step: keep the last consistent checkpoint
+            bar.close()
+            self.log(f"\nstopped mid-step at step {p.step}; {self.last_path} is from the last evaluation or stop")
             raise
         bar.close()
         self.save_last()
@@ -254,3 +278,21 @@ class Trainer:
                 [float(score is not None), score or 0.0, float(p.bad_evals)], self.world)
             score, p.bad_evals = (value if has_score else None), int(bad)
         return score
+
+
+def _keep_records_until(path: Path, step: int) -> None:
+    """Drop metrics.jsonl records after ``step`` (written after the checkpoint a run resumes from,
+    e.g. by a run killed between an evaluation's log line and its save), so no step is logged twice."""
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = []
+    for line in lines:
+        try:
+            if json.loads(line).get("step", 0) > step:
+                continue
+        except (json.JSONDecodeError, AttributeError):
+            continue  # a line cut short by a kill
+        kept.append(line)
+    if len(kept) != len(lines):
+        path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")

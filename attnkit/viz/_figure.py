@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,6 +69,12 @@ def save(figure: Figure, path: str | os.PathLike[str]) -> Path:
             os.unlink(temp)
         raise
     return path
+
+
+def wrap_to(text: str, inches: float, fontsize: float) -> str:
+    """``text`` wrapped into lines that fit ``inches`` at ``fontsize`` (about 0.6 em a character),
+    so a title or caption is never clipped at the figure's edge."""
+    return textwrap.fill(text, width=max(12, int(inches * 72 / (fontsize * 0.6))), break_long_words=True)
 
 
 def display_token(token: str) -> str:

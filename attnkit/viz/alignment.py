@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
 
-from ._figure import display_token, drawing, new_figure, save
+from ._figure import display_token, drawing, new_figure, save, wrap_to
 
 MAX_TICKS = 80  # beyond this many tokens on an axis only every k-th token is labelled
 _CELL = 0.3  # inches per token while the figure fits
@@ -151,7 +151,9 @@ def draw_heatmap(axes: Axes, matrix: np.ndarray, source_tokens: Sequence[str],
     axes.set_xlabel("source", fontsize=fontsize)
     axes.set_ylabel("output", fontsize=fontsize)
     if title:
-        axes.set_title(title, fontsize=fontsize + 1)
+        figure = axes.get_figure()
+        inches = axes.get_position().width * figure.get_figwidth() if figure is not None else 4.0
+        axes.set_title(wrap_to(title, inches, fontsize + 1), fontsize=fontsize + 1)
     return image
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._figure import drawing, new_figure, save
+from ._figure import drawing, new_figure, save, wrap_to
 from .alignment import _cell_size, _fontsize, _panel_inches, as_array, draw_heatmap
 
 MAX_SIDE = 48.0  # inches: the cap on the whole figure
@@ -47,5 +47,5 @@ def plot_layer_heads(maps: Any, source_tokens: Sequence[str], target_tokens: Seq
         bar = figure.colorbar(image, ax=grid.ravel().tolist(), fraction=0.03, pad=0.02)
         bar.set_label("attention weight", fontsize=fontsize)
         if title:
-            figure.suptitle(title, fontsize=fontsize + 2)
+            figure.suptitle(wrap_to(title, figure.get_figwidth(), fontsize + 2), fontsize=fontsize + 2)
         return save(figure, path)

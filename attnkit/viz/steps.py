@@ -9,14 +9,13 @@ the most-attended source token is coloured; the panel's label names the output t
 from __future__ import annotations
 
 import os
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._figure import display_token, drawing, new_figure, save
+from ._figure import display_token, drawing, new_figure, save, wrap_to
 from .alignment import _checked, _ticks
 
 PANEL_INCHES = 0.62  # height of one step's panel while the strip fits
@@ -39,8 +38,8 @@ def plot_beam_steps(weights: Any, source_tokens: Sequence[str], output_tokens: S
     fontsize = float(np.clip(panel * 72 * 0.28, 5.0, 9.0))
     ceiling = max(1.0, float(matrix.max()))
     figure_width = max(4.0, min(24.0, 1.6 + 0.32 * width))
-    if title:  # wrapped to the figure: about 0.6 em per character
-        title = textwrap.fill(title, width=max(20, int(figure_width * 72 / ((fontsize + 3) * 0.6))))
+    if title:  # wrapped to the figure
+        title = wrap_to(title, figure_width, fontsize + 3)
     title_inches = 0.0 if not title else 0.25 * (title.count("\n") + 1)
     with drawing():
         figure = new_figure(figure_width, 1.3 + panel * steps + title_inches)

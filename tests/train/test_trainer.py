@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -87,24 +88,44 @@ def test_resume_differs_without_the_saved_rng_state(straight, tmp_path, monkeypa
 
 
 def test_ctrl_c_saves_last_and_reraises_then_resume_continues_exactly(straight, tmp_path, monkeypatch):
+    """Ctrl-C (SIGINT) during step 13 ends the run after that step: last.pt is saved at step 13,
+    a whole state, and resuming from it gives the uninterrupted run's parameters bit for bit."""
     directory = tmp_path / "interrupted"
     original, calls = Trainer._update, []
 
     def interrupted(self, batch):
         calls.append(1)
         if len(calls) == 13:  # Ctrl-C arrives during step 13, after the evaluation at step 10
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)
         return original(self, batch)
 
     monkeypatch.setattr(Trainer, "_update", interrupted)
     with pytest.raises(KeyboardInterrupt):
         train(tiny_config(), directory)
     state = load_checkpoint(directory / "checkpoints" / "last.pt")
-    assert state["progress"]["step"] == 12  # saved at the interruption, not at the last evaluation
+    assert state["progress"]["step"] == 13  # saved at the interruption, not at the last evaluation
     monkeypatch.setattr(Trainer, "_update", original)
     _, result = train(tiny_config(), directory, resume=True)
     assert result.progress.step == 20
     assert_identical(parameters(straight), parameters(directory))
+
+
+def test_a_second_interrupt_mid_step_keeps_the_last_whole_checkpoint(tmp_path, monkeypatch):
+    """A KeyboardInterrupt inside a step (the second Ctrl-C) may leave the model half updated:
+    last.pt is not overwritten then; it stays the evaluation's at step 10."""
+    directory = tmp_path / "hard"
+    original, calls = Trainer._update, []
+
+    def hard_stop(self, batch):
+        calls.append(1)
+        if len(calls) == 13:
+            raise KeyboardInterrupt
+        return original(self, batch)
+
+    monkeypatch.setattr(Trainer, "_update", hard_stop)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(), directory)
+    assert load_checkpoint(directory / "checkpoints" / "last.pt")["progress"]["step"] == 10
 
 
 def test_nan_loss_stops_with_the_last_good_checkpoint_named(tmp_path, monkeypatch):
@@ -148,7 +169,7 @@ def test_nan_before_any_checkpoint_says_so(tmp_path, monkeypatch):
 def test_a_run_is_never_overwritten_and_resume_needs_a_run(straight, tmp_path):
     with pytest.raises(RunError, match="already holds a run"):
         train(tiny_config(), straight)
-    with pytest.raises(RunError, match="--resume: .*last.pt does not exist"):
+    with pytest.raises(RunError, match=r"--resume: .* holds no run to continue \(no .*last.pt\)"):
         train(tiny_config(), tmp_path / "nothing", resume=True)
 
 
