@@ -99,6 +99,26 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_average(args) -> int:
+    from .train.average import average_checkpoints, newest_step_checkpoints
+    from .train.checkpoint import save_atomic
+
+    paths = newest_step_checkpoints(Path(args.run_dir), args.last)
+    averaged = average_checkpoints(paths)
+    out = Path(args.run_dir) / "checkpoints" / f"{_checkpoint_name(args.out)}.pt"
+    save_atomic(averaged, out)
+    print(f"{out}: the average of steps {', '.join(str(step) for step in averaged['averaged'])}")
+    return 0
+
+
+def _checkpoint_name(name: str) -> str:
+    """A checkpoint name (best, last, average, step-200), refused when it would leave checkpoints/."""
+    if not name or "/" in name or "\\" in name or name.startswith(".") or name.endswith(".pt"):
+        raise CommandError(f"--out {name!r}: give a plain checkpoint name such as 'average' (written as "
+                           "checkpoints/NAME.pt)")
+    return name
+
+
 def cmd_evaluate(args) -> int:
     from .evaluation import evaluate_run
 
@@ -202,8 +222,11 @@ def _decode_options(parser: argparse.ArgumentParser, n_best: bool = False) -> No
                         "decode.beam_size; 1 = greedy)")
     if n_best:
         parser.add_argument("--n-best", type=int, default=None, metavar="N",
-                            help="print N hypotheses per line as 'index<TAB>text<TAB>score'")
-    parser.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
+                            help="print N hypotheses per input line as 'index<TAB>text<TAB>log_prob<TAB>"
+                                 "normalized_score' (index: the 0-based input line; normalized_score: what the beam "
+                                 "ranked by, log_prob / length**decode.length_penalty)")
+    parser.add_argument("--checkpoint", default="best", metavar="NAME", help="which checkpoint to load: best, "
+                        "last or any checkpoints/NAME.pt (average, step-200, ...)")
 
 
 def _add_compare_and_report(commands, formatter) -> None:
@@ -239,7 +262,8 @@ def _add_compare_and_report(commands, formatter) -> None:
     p.add_argument("--out", help="HTML path (default: RUN_DIR/report.html)")
     p.add_argument("--examples", type=int, default=12, metavar="N", help="dev examples in the alignment viewer")
     p.add_argument("--split", default="dev", help="split for the length chart and statistics (default: dev)")
-    p.add_argument("--checkpoint", choices=["best", "last"], default="best", help="which checkpoint to load")
+    p.add_argument("--checkpoint", default="best", metavar="NAME", help="which checkpoint to load: best, last or "
+                   "any checkpoints/NAME.pt (average, step-200, ...)")
     p.set_defaults(func=cmd_report)
 
 
@@ -290,6 +314,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_predict)
+
+    p = commands.add_parser("average", help="average the last N step checkpoints into one",
+                            formatter_class=formatter,
+                            description="Average the parameters of the run's newest N checkpoints/step-<step>.pt "
+                                        "(kept by train.keep_checkpoints) into checkpoints/NAME.pt, which every "
+                                        "command loads with --checkpoint NAME.",
+                            epilog="example:\n  attnkit average runs/demo --last 5\n"
+                                   "  attnkit translate runs/demo --checkpoint average")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--last", type=int, required=True, metavar="N", help="how many of the newest step checkpoints")
+    p.add_argument("--out", default="average", metavar="NAME", help="checkpoint name (default: average)")
+    p.set_defaults(func=cmd_average)
 
     p = commands.add_parser("evaluate", help="BLEU/chrF/exact match, overall and by source length",
                             formatter_class=formatter, description="Decode a data set and score it.",

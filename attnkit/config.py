@@ -148,6 +148,9 @@ class TrainConfig:
     label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
     clip_norm: float | None = option(1.0, "clip the gradient norm to this value (null: no clipping)")
     eval_every: int = option(250, "evaluate on dev and write checkpoints every this many updates")
+    keep_checkpoints: int | None = option(
+        None, "keep the last N evaluation checkpoints as checkpoints/step-<step>.pt besides last.pt and best.pt "
+              "(`attnkit average` averages them); null: none")
     eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
     metric: Literal["exact_match", "bleu", "chrf", "accuracy", "loss"] = option(
         "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)")
@@ -282,6 +285,8 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.train.max_steps > 0, "train.max_steps must be positive"),
         (config.train.lr > 0, "train.lr must be positive"),
         (config.train.eval_every > 0, "train.eval_every must be positive"),
+        (config.train.keep_checkpoints is None or config.train.keep_checkpoints >= 1,
+         "train.keep_checkpoints must be at least 1 (or null: keep none)"),
         (0 <= config.train.label_smoothing < 1, "train.label_smoothing must be in [0, 1)"),
         (config.decode.beam_size >= 1, "decode.beam_size must be at least 1"),
         (config.decode.batch_size >= 1, "decode.batch_size must be at least 1"),

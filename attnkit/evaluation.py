@@ -151,6 +151,14 @@ def attention_markdown(report: AttentionReport) -> list[str]:
 # ---- the report ------------------------------------------------------------------------------
 
 
+def _write_hypotheses(run_dir: Path, name: str, hypotheses: Sequence[str]) -> Path:
+    """RUN_DIR/evaluate/NAME.hyp: one output per line, in input order (for sacrebleu or a diff)."""
+    path = run_dir / "evaluate" / f"{name}.hyp"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{h}\n" for h in hypotheses), encoding="utf-8")
+    return path
+
+
 def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None, beam: int | None = None,
                  checkpoint: str = "best", header: bool | None = None) -> str:
     """Markdown report: the task's metrics (BLEU/chrF with sacrebleu signatures, exact match,
@@ -167,6 +175,8 @@ def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None,
                   "reads it as data)" if skipped else "no header line (--header skips the first line)") + ".", ""]
     lines += [f"- {s.name}: {s.value:.2f}" + (f"  ({s.signature})" if s.signature else "")
               for s in result.scores.values()]
+    written = _write_hypotheses(run.directory, Path(data).stem if data else split.replace(",", "+"), result.hypotheses)
+    lines += ["", f"Hypotheses (the best of each, in input order): {written}"]
     unit = "tokens" if run.input_field.kind == "text" else "positions"
     for metric in result.scores:
         lines += ["", f"## {metric} by input length ({unit})", "",

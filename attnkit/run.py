@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,7 @@ def _check_metric(config: Config, schema: Schema) -> None:
                           f"{', '.join(schema.metrics)} or loss")
 
 
-RUN_FILES = ("checkpoints", "metrics.jsonl", "fields", RUN_FILE, "config.yaml")
+RUN_FILES = ("checkpoints", "metrics.jsonl", "fields", RUN_FILE, "config.yaml", "train.log")
 # What a resumed run may change: how it trains and decodes, never what it is.
 RESUMABLE = ("train.", "decode.")
 
@@ -318,16 +319,40 @@ def _train(config: Config, directory: Path, schema: Schema, resume: bool, device
     output = run.schema.output
     inputs = list(run.schema.inputs)
     sort_by = [output, *inputs] if config.data.bucket_by == "target" else [*inputs, output]
+    search = "greedy search, " if run.schema.prediction == "generate" else ""
+    label = f" ({search}{len(dev_examples)} examples)"
+    if world.main:
+        _start_up_summary(run, model, len(splits["train"]), len(train_examples), label, resume)
     trainer = Trainer(model, train_encoded, dev_encoded, config.train, config.data,
                       directory, evaluate, fields=run.fields, objective=Objective(run.schema.prediction, output,
                                                                                   config.train),
-                      sort_by=sort_by, device=device, world=world)
+                      sort_by=sort_by, device=device, world=world, eval_label=label)
     if resume:
         trainer.resume()
     result = trainer.fit()
     barrier(world)  # every rank finished (the main process's last save too) before the group goes away
     run.model = model
     return run, result
+
+
+def _start_up_summary(run: Run, model: nn.Module, read: int, kept: int, dev_label: str, resume: bool) -> None:
+    """What this training run is, printed and written at the top of RUN_DIR/train.log: the data
+    as read and kept, each field as built (vocabulary sizes), the model's size, where it runs."""
+    config = run.config
+    data = config.data.task or config.data.train
+    dropped = (f" ({read - kept:,} of {read:,} dropped: longer than data.max_len={config.data.max_len})"
+               if read > kept else "")
+    lines = [f"attnkit {__version__} {'resumes' if resume else 'trains'} {run.directory}",
+             f"data: {data}: {kept:,} training examples{dropped}; dev evaluation: {dev_label.strip(' ()')}"]
+    lines += [f"field {name}: {part.describe()}" for name, part in run.fields.items()]
+    parameters = sum(p.numel() for p in model.parameters())
+    lines += [f"model: {config.model.type}, {parameters:,} parameters",
+              f"device: {run.device}, {torch.get_num_threads()} CPU threads, precision {config.train.precision}"]
+    for line in lines:
+        print(line)
+    with open(run.directory / "train.log", "a" if resume else "w", encoding="utf-8") as log:
+        log.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
 
 
 def _read_format(directory: Path) -> dict:

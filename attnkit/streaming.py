@@ -54,9 +54,12 @@ def _text(raw: bytes) -> str:
 
 
 def _format(number: int, translations, n_best: int) -> list[str]:
+    """One line per hypothesis. n-best: 'index<TAB>text<TAB>log_prob<TAB>normalized_score', index the
+    0-based input line, log_prob the total log-probability, normalized_score what the beam ranked by
+    (log_prob / length**decode.length_penalty), best first."""
     if n_best == 1:
         return [translations[0].text]
-    return [f"{number - 1}\t{t.text}\t{t.score:.4f}" for t in translations]
+    return [f"{number - 1}\t{t.text}\t{t.score:.4f}\t{t.normalized_score:.4f}" for t in translations]
 
 
 def translate_stream(run, decode: DecodeConfig, fd: int, out: TextIO, err: TextIO, name: str = "stdin") -> int:

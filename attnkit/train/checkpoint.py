@@ -42,3 +42,29 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unpickling failure is a corrupt file to the user
         raise ValueError(f"{path}: not a readable attnkit checkpoint ({type(e).__name__}: {e})") from None
+
+
+# ---- step checkpoints: checkpoints/step-<step>.pt, the newest N kept ---------------------------
+
+STEP_PREFIX = "step-"
+
+
+def step_checkpoints(directory: Path) -> list[tuple[int, Path]]:
+    """The step-<step>.pt files in ``directory`` as (step, path), oldest first."""
+    found = []
+    for path in Path(directory).glob(f"{STEP_PREFIX}*.pt"):
+        step = path.stem[len(STEP_PREFIX):]
+        if step.isdigit():
+            found.append((int(step), path))
+    return sorted(found)
+
+
+def save_step_checkpoint(state: dict[str, Any], directory: Path, keep: int) -> Path:
+    """Write ``state`` (with its "step") as directory/step-<step>.pt atomically, then delete the
+    older step checkpoints beyond the newest ``keep``."""
+    assert keep >= 1, keep  # validated as train.keep_checkpoints
+    path = Path(directory) / f"{STEP_PREFIX}{state['step']}.pt"
+    save_atomic(state, path)
+    for _, old in step_checkpoints(directory)[:-keep]:
+        old.unlink(missing_ok=True)
+    return path

@@ -30,13 +30,16 @@ from tqdm import tqdm
 from ..config import DataConfig, TrainConfig
 from ..data import Batch, make_batches
 from ..precision import autocast
-from .checkpoint import load_checkpoint, save_atomic
+from .checkpoint import load_checkpoint, save_atomic, save_step_checkpoint
 from .distributed import World, barrier, broadcast_from_main
 from .objectives import Objective
 from .optim import build_optimizer, build_scheduler
 from .signals import StopRequests
 
 Evaluate = Callable[[nn.Module], dict[str, float]]
+
+
+PROGRESS_EVERY = 50  # steps between progress lines in train.log
 
 
 class Interrupted(Exception):
@@ -96,10 +99,12 @@ class Trainer:
     def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
                  data: DataConfig, run_dir: Path, evaluate: Evaluate, *, fields: Mapping[str, Any],
                  objective: Objective, sort_by: Sequence[str], device: torch.device,
-                 world: World | None = None, log: Callable[[str], None] = print) -> None:
+                 world: World | None = None, log: Callable[[str], None] = print, eval_label: str = "") -> None:
         self.model, self.train_examples, self.config, self.data = model, train, config, data
         self.run_dir, self.evaluate, self.device, self.log = run_dir, evaluate, device, log
         self.fields, self.objective, self.sort_by = fields, objective, list(sort_by)
+        # what the dev numbers are, e.g. " (greedy search, 500 sentences)", printed with them
+        self.eval_label = eval_label
         self.world = world or World()
         self.dev_batches = make_batches(fields, list(dev)[: config.eval_sentences], data.max_tokens,
                                         sort_by=self.sort_by, shuffle=False, seed=0)
@@ -130,6 +135,13 @@ class Trainer:
             "progress": {"step": p.step, "epoch": p.epoch, "batch": p.batch, "best": p.best,
                          "bad_evals": p.bad_evals, "elapsed": p.elapsed},
         }, self.last_path)
+        if self.config.keep_checkpoints is not None:
+            self._keep_step_checkpoint(self.config.keep_checkpoints)
+
+    def _keep_step_checkpoint(self, keep: int) -> None:
+        """checkpoints/step-<step>.pt (weights and step, like best.pt); only the newest ``keep`` stay."""
+        save_step_checkpoint({"model": self.model.state_dict(), "step": self.progress.step},
+                             self.run_dir / "checkpoints", keep)
 
     def resume(self) -> None:
         """Continue from checkpoints/last.pt: same step, optimizer, schedule and RNG state."""
@@ -150,6 +162,13 @@ class Trainer:
         if self.world.main:
             _keep_records_until(self.run_dir / "metrics.jsonl", self.progress.step)
         self.log(f"resumed from {self.last_path} at step {self.progress.step}")
+
+    def _log_file(self, line: str) -> None:
+        """Append one line to RUN_DIR/train.log (main process): the evaluations, progress every
+        PROGRESS_EVERY steps and the stops, as the progress bar shows them."""
+        if self.world.main:
+            with open(self.run_dir / "train.log", "a", encoding="utf-8") as log:
+                log.write(line + "\n")
 
     # ---- the loop ------------------------------------------------------------------------
 
@@ -185,6 +204,9 @@ class Trainer:
                     rate = tokens_seen / max(time.monotonic() - window_start, 1e-9)
                     bar.update(1)
                     bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch, refresh=False)
+                    if p.step % PROGRESS_EVERY == 0:
+                        self._log_file(f"step {p.step}/{config.max_steps}: loss {loss:.4f}, {rate:,.0f} tok/s, "
+                                       f"epoch {p.epoch}, {p.elapsed:.0f} s")
                     reason = self._maybe_stop_or_evaluate(loss, rate)
                     if stop.requested:
                         raise Interrupted(stop.reason)
@@ -201,6 +223,7 @@ class Trainer:
             self.save_last()
             bar.close()
             self.log(f"\n{signal_name} at step {p.step}: saved {self.last_path}; continue with --resume")
+            self._log_file(f"{signal_name} at step {p.step}: saved {self.last_path}")
             raise KeyboardInterrupt from None
         except KeyboardInterrupt:  # a second Ctrl-C, mid-step: keep the last consistent checkpoint
             bar.close()
@@ -269,7 +292,9 @@ class Trainer:
             with open(self.run_dir / "metrics.jsonl", "a", encoding="utf-8") as f:
                 f.write(json.dumps(record) + "\n")
             shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
-            tqdm.write(f"step {p.step}: train loss {loss:.4f}, dev {shown}")
+            line = f"step {p.step}: train loss {loss:.4f}, dev{self.eval_label} {shown}"
+            tqdm.write(line)
+            self._log_file(f"{line} (lr {record['lr']:.3g}, {rate:,.0f} tok/s, {p.elapsed:.0f} s)")
             sys.stdout.flush()
             self.save_last()
         barrier(self.world)

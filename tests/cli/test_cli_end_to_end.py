@@ -82,7 +82,9 @@ def test_translate_n_best(run_dir):
     assert result.returncode == 0, result.stderr
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     assert [r[0] for r in rows] == ["0", "0", "1", "1"]
-    assert all(len(r) == 3 and float(r[2]) <= 0 for r in rows)
+    assert all(len(r) == 4 and float(r[2]) <= 0 for r in rows)
+    for _, text, log_prob, normalized in rows:  # ranked by log_prob / length (length_penalty 1), EOS counted
+        assert float(normalized) == pytest.approx(float(log_prob) / (len(text.split()) + 1), abs=1e-3)
     assert rows[0][1] != rows[1][1] and rows[2][1] != rows[3][1]  # distinct hypotheses
 
 
