@@ -162,6 +162,8 @@ class TrainConfig:
     reinforce_decay: float = option(0.9, "hard attention: moving-average decay of the REINFORCE baseline")
     reinforce_entropy: float = option(0.01, "hard attention: weight of the entropy bonus")
     progress: bool = option(True, "show a progress bar")
+    tensorboard: bool = option(False, "log losses, learning rate, dev metrics and the attention of a few dev "
+                                      "examples to RUN_DIR/tensorboard (needs pip install 'attnkit[tensorboard]')")
 
 
 @dataclass(frozen=True)

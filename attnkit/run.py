@@ -32,7 +32,7 @@ from . import __version__
 from .config import Config, ConfigError, DecodeConfig, config_from_dict, save_config, to_dict
 from .data import DataError, encode_examples
 from .decode import Classification, Translation
-from .decode.scoring import SplitResult, predict_examples, score_split
+from .decode.scoring import SplitResult, best_of, predict_examples, score_split
 from .fields import Field, FieldError, build_field, load, save_field
 from .models import build_model, get_family
 from .run_lock import RunLock
@@ -326,13 +326,37 @@ def _train(config: Config, directory: Path, schema: Schema, resume: bool, device
     trainer = Trainer(model, train_encoded, dev_encoded, config.train, config.data,
                       directory, evaluate, fields=run.fields, objective=Objective(run.schema.prediction, output,
                                                                                   config.train),
-                      sort_by=sort_by, device=device, world=world, eval_label=label)
+                      sort_by=sort_by, device=device, world=world, eval_label=label,
+                      attention_images=_attention_images(run, dev_examples[:3], device))
     if resume:
         trainer.resume()
     result = trainer.fit()
     barrier(world)  # every rank finished (the main process's last save too) before the group goes away
     run.model = model
     return run, result
+
+
+def _attention_images(run: Run, examples: list[dict], device: torch.device):
+    """For TensorBoard: a function drawing the attention of ``examples`` (decoded greedily) as
+    (name, image array) pairs; a prediction without attention draws nothing."""
+    from matplotlib.image import imread
+
+    from .viz import plot_alignment
+
+    def draw(model: nn.Module) -> list:
+        images = []
+        for i, prediction in enumerate(predict_examples(model, run.schema, run.fields, examples, DecodeConfig(),
+                                                        device)):
+            best = best_of(prediction)
+            if best.heatmap() is None:
+                continue
+            columns, rows, matrix = best.heatmap()
+            path = plot_alignment(matrix, columns, rows, run.directory / "plots" / f"tensorboard-{i}.png",
+                                  title=best.text)
+            images.append((f"dev-{i}", imread(path)))
+        return images
+
+    return draw
 
 
 def _start_up_summary(run: Run, model: nn.Module, read: int, kept: int, dev_label: str, resume: bool) -> None:

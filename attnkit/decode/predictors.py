@@ -45,6 +45,10 @@ class Translation:
         rows = 0 if self.alignment is None else self.alignment.shape[0]
         return self.tokens + ["</s>"] if rows > len(self.tokens) else list(self.tokens)
 
+    def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
+        """(column labels, row labels, weights (rows, columns)) to draw, or None without attention."""
+        return None if self.alignment is None else (self.source_tokens, self.alignment_labels, self.alignment)
+
     def to_json(self) -> dict[str, Any]:
         """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
         return {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
@@ -62,6 +66,10 @@ class Classification:
     probabilities: dict[str, float]
     source_tokens: list[str]
     weights: torch.Tensor | None
+
+    def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
+        """(input labels, [the answer], weights (1, S)) to draw, or None without attention."""
+        return None if self.weights is None else (self.source_tokens, [self.text], self.weights[None])
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain data (`attnkit predict`): label, probabilities, attention weights."""

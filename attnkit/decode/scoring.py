@@ -54,9 +54,14 @@ def _refuse_long(inputs: Mapping[str, Any], examples: Sequence[Mapping[str, Any]
                                    f"{limit} (set in the run's config.yaml)")
 
 
+def best_of(prediction: Any) -> Any:
+    """The best hypothesis of an n-best list (generation), or the answer itself (classification)."""
+    return prediction[0] if isinstance(prediction, list) else prediction
+
+
 def best_text(prediction: Any) -> str:
-    """The text a metric scores: the best hypothesis of an n-best list, or the answer itself."""
-    return prediction[0].text if isinstance(prediction, list) else prediction.text
+    """The text a metric scores."""
+    return best_of(prediction).text
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..decode.scoring import best_text
+from ..decode.scoring import best_of
 from ..evaluation import AttentionReport, attention_cells, attention_report, decode_config, examples_for
 from ..metrics import LABELS, by_length, compute
 from ..run import Run, RunError, open_run
@@ -83,25 +83,15 @@ def _stats_html(report: AttentionReport) -> str:
             "decrease. n/a: no true alignment in this data.</p>")
 
 
-def _rows(prediction) -> tuple[list[str], object] | None:
-    """(row labels, weights (rows, S)) of a prediction: a generated output's alignment, or a
-    classifier's one row of weights labelled with its answer; None without attention."""
-    if isinstance(prediction, list):
-        best = prediction[0]
-        return None if best.alignment is None else (best.alignment_labels, best.alignment)
-    return None if prediction.weights is None else ([prediction.text], prediction.weights[None])
-
-
 def _examples(predictions, references: list[str]) -> list[Example]:
     found = []
     for prediction, reference in zip(predictions, references, strict=True):
-        rows = _rows(prediction)
-        if rows is None:
+        best = best_of(prediction)
+        if best.heatmap() is None:
             return []
-        labels, matrix = rows
+        source, labels, matrix = best.heatmap()
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
-        source = prediction[0].source_tokens if isinstance(prediction, list) else prediction.source_tokens
-        found.append(Example(source, labels, weights, reference, best_text(prediction).strip() == reference.strip()))
+        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip()))
     return found
 
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 from ..config import DataConfig, TrainConfig
 from ..data import Batch, make_batches
 from ..precision import autocast
+from .board import Board
 from .checkpoint import load_checkpoint, save_atomic, save_step_checkpoint
 from .distributed import World, barrier, broadcast_from_main
 from .objectives import Objective
@@ -99,13 +100,17 @@ class Trainer:
     def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
                  data: DataConfig, run_dir: Path, evaluate: Evaluate, *, fields: Mapping[str, Any],
                  objective: Objective, sort_by: Sequence[str], device: torch.device,
-                 world: World | None = None, log: Callable[[str], None] = print, eval_label: str = "") -> None:
+                 world: World | None = None, log: Callable[[str], None] = print, eval_label: str = "",
+                 attention_images: Callable[[nn.Module], list] | None = None) -> None:
         self.model, self.train_examples, self.config, self.data = model, train, config, data
         self.run_dir, self.evaluate, self.device, self.log = run_dir, evaluate, device, log
         self.fields, self.objective, self.sort_by = fields, objective, list(sort_by)
         # what the dev numbers are, e.g. " (greedy search, 500 sentences)", printed with them
         self.eval_label = eval_label
+        # train.tensorboard: a Board on the main process, and what draws the dev attention for it
         self.world = world or World()
+        self.board = Board(run_dir / "tensorboard") if config.tensorboard and self.world.main else None
+        self.attention_images = attention_images
         self.dev_batches = make_batches(fields, list(dev)[: config.eval_sentences], data.max_tokens,
                                         sort_by=self.sort_by, shuffle=False, seed=0)
         self.optimizer = build_optimizer(model, config)
@@ -181,8 +186,12 @@ class Trainer:
         return batches
 
     def fit(self) -> TrainResult:
-        with StopRequests() as stop:
-            return self._fit(stop)
+        try:
+            with StopRequests() as stop:
+                return self._fit(stop)
+        finally:
+            if self.board is not None:
+                self.board.close()
 
     def _fit(self, stop: StopRequests) -> TrainResult:
         config, p = self.config, self.progress
@@ -204,6 +213,8 @@ class Trainer:
                     rate = tokens_seen / max(time.monotonic() - window_start, 1e-9)
                     bar.update(1)
                     bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{rate:,.0f}", epoch=p.epoch, refresh=False)
+                    if self.board is not None:
+                        self.board.training(p.step, loss, self.scheduler.get_last_lr()[0], rate)
                     if p.step % PROGRESS_EVERY == 0:
                         self._log_file(f"step {p.step}/{config.max_steps}: loss {loss:.4f}, {rate:,.0f} tok/s, "
                                        f"epoch {p.epoch}, {p.elapsed:.0f} s")
@@ -294,6 +305,10 @@ class Trainer:
             shown = ", ".join(f"{k} {v:.4g}" for k, v in metrics.items())
             line = f"step {p.step}: train loss {loss:.4f}, dev{self.eval_label} {shown}"
             tqdm.write(line)
+            if self.board is not None:
+                images = self.attention_images(self.model) if self.attention_images else []
+                self.model.train()
+                self.board.evaluation(p.step, metrics, images)
             self._log_file(f"{line} (lr {record['lr']:.3g}, {rate:,.0f} tok/s, {p.elapsed:.0f} s)")
             sys.stdout.flush()
             self.save_last()
