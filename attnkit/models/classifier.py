@@ -22,7 +22,7 @@ from ..config import AttentionConfig, ModelOptions, option
 from ..data import Batch
 from ..tasks.schema import Schema
 from .dropout import Dropout
-from .family import Family, attention_problems
+from .family import Family, attention_problems, encoder_problems
 from .rnn_encoder import RNNEncoder
 from .state import ModelOutput, SampledAttention
 
@@ -43,15 +43,7 @@ class ClassifierOptions(ModelOptions):
                                                          "the encoder's summary"})
 
     def problems(self) -> list[str]:
-        checks = [
-            (self.embedding_dim > 0 and self.hidden_dim > 0, "model.embedding_dim and model.hidden_dim must be "
-                                                             "positive"),
-            (not self.bidirectional or self.hidden_dim % 2 == 0,
-             "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
-            (self.encoder_layers > 0, "layers must be positive"),
-            (0 <= self.dropout < 1, "model.dropout must be in [0, 1)"),
-        ]
-        found = super().problems() + [message for ok, message in checks if not ok]
+        found = super().problems() + encoder_problems(self)
         return found or attention_problems(self.attention, self.hidden_dim, self.hidden_dim)
 
 

@@ -54,6 +54,20 @@ class Family:
         raise TypeError(f"{cls.__name__} does not implement from_fields")
 
 
+def encoder_problems(options: Any) -> list[str]:
+    """What is wrong with a recurrent encoder's options (embedding_dim, hidden_dim, bidirectional,
+    encoder_layers, dropout), shared by the families that have one."""
+    checks = [
+        (options.embedding_dim > 0 and options.hidden_dim > 0,
+         "model.embedding_dim and model.hidden_dim must be positive"),
+        (not options.bidirectional or options.hidden_dim % 2 == 0,
+         "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
+        (options.encoder_layers > 0, "layers must be positive"),
+        (0 <= options.dropout < 1, "model.dropout must be in [0, 1)"),
+    ]
+    return [message for ok, message in checks if not ok]
+
+
 def attention_problems(attention: AttentionConfig, query_dim: int, key_dim: int) -> list[str]:
     """What is wrong with ``model.attention`` for queries of query_dim and keys of key_dim: an
     unknown name, an option the mechanism does not take, or a value it refuses (found by building

@@ -15,7 +15,7 @@ from ..config import AttentionConfig, ModelOptions, option
 from ..data import Batch
 from ..tasks.schema import Schema
 from .dropout import Dropout
-from .family import Family, attention_problems
+from .family import Family, attention_problems, encoder_problems
 from .intra_encoder import IntraAttentionEncoder
 from .rnn_decoder import DECODER_STYLES
 from .rnn_encoder import RNNEncoder
@@ -48,18 +48,13 @@ class RNNOptions(ModelOptions):
 
     def problems(self) -> list[str]:
         checks = [
-            (self.embedding_dim > 0 and self.hidden_dim > 0, "model.embedding_dim and model.hidden_dim must be "
-                                                             "positive"),
-            (not self.bidirectional or self.hidden_dim % 2 == 0,
-             "model.hidden_dim must be even with a bidirectional encoder (it is split between directions)"),
-            (self.encoder_layers > 0 and self.decoder_layers > 0, "layers must be positive"),
-            (0 <= self.dropout < 1, "model.dropout must be in [0, 1)"),
+            (self.decoder_layers > 0, "layers must be positive"),
             (self.attentional_tanh or self.style == "luong",
              "model.attentional_tanh: false is an option of the luong decoder style (model.style: luong)"),
             (not self.intra_attention or not self.bidirectional,
              "model.intra_attention needs model.bidirectional: false (each step attends to earlier states only)"),
         ]
-        found = super().problems() + [message for ok, message in checks if not ok]
+        found = super().problems() + encoder_problems(self) + [message for ok, message in checks if not ok]
         if found or self.style == "none":
             return found
         return attention_problems(self.attention, self.hidden_dim, self.hidden_dim)
