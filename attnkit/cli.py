@@ -247,8 +247,8 @@ def _add_compare_and_report(commands, formatter) -> None:
     p.add_argument("--split", default="test", help="split(s) of each run's task, comma-joined (test, long, "
                    "test,long, ...)")
     p.add_argument("--data", help="a TSV file or 'source,target' files instead of --split")
-    p.add_argument("--metric", default="exact_match", choices=["exact_match", "bleu", "chrf", "accuracy"],
-                   help="the metric to draw (default: exact_match)")
+    p.add_argument("--metric", default=None, choices=["exact_match", "bleu", "chrf", "accuracy"],
+                   help="the metric to draw (default: the task's first: exact_match for text, accuracy for labels)")
     p.add_argument("--out", help="output folder (default: runs/compare)")
     p.add_argument("--beam", type=int, default=None, metavar="K", help="beam width (default: each run's own)")
     p.set_defaults(func=cmd_compare)

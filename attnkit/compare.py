@@ -98,8 +98,11 @@ def _union(ranges: Sequence[tuple[int, int] | None]) -> tuple[int, int] | None:
 
 
 def compare_runs(run_dirs: Sequence[Path], out_dir: Path, *, split: str = "test", data: str | None = None,
-                 metric: str = "exact_match", beam: int | None = None) -> Comparison:
-    """Evaluate every run on the same data and write the PNG, CSV and Markdown table."""
+                 metric: str | None = None, beam: int | None = None) -> Comparison:
+    """Evaluate every run on the same data and write the PNG, CSV and Markdown table; ``metric``
+    None: the first run's task's first metric (exact match for the text tasks, accuracy for needle)."""
+    if run_dirs and metric is None:
+        metric = open_run(Path(run_dirs[0]), checkpoint=None).schema.metrics[0]
     if metric not in METRICS:
         raise RunError(f"--metric {metric!r} is not known; choose one of {', '.join(METRICS)}")
     if not run_dirs:

@@ -39,9 +39,20 @@ def _style(run: Run) -> str:
     return f", style {style}" if style else ""
 
 
+def require_text_generation(run: Run) -> None:
+    """`attnkit plot` reads sources as text and draws what a generating run wrote; any other run
+    is refused with what to use instead."""
+    if run.input_field.kind != "text" or run.schema.prediction != "generate":
+        raise RunError(f"attnkit plot draws a text source's translation; {run.directory} reads "
+                       f"{run.input_field.kind} and predicts by {run.schema.prediction}: see its attention with "
+                       "`attnkit predict` (JSON lines with the weights), `attnkit report` or "
+                       "attnkit.load().attention()")
+
+
 def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Path, *,
                  words: bool = False) -> tuple[list[Translation], Path]:
     """Translate the sources; draw one heatmap (one source) or a grid (several) to out."""
+    require_text_generation(run)
     best = [found[0] for found in run.translate(list(sources), decode)]
     _require_alignment(run, best)
     if len(best) == 1:
@@ -57,6 +68,7 @@ def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Pa
 
 def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[Translation, Path]:
     """The chosen hypothesis of the search ``decode`` (beam or greedy), one panel per output step."""
+    require_text_generation(run)
     best = run.translate([source], decode)[0][0]
     _require_alignment(run, [best])
     search = "greedy" if decode.beam_size == 1 else f"beam {decode.beam_size}"

@@ -159,3 +159,19 @@ def test_plot_titles_fit_inside_the_figure():
         figure.canvas.draw()
         box = axes.title.get_window_extent(figure.canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= figure.bbox.x1 + 0.5
+
+
+def test_plot_and_compare_on_a_classifier_run(tmp_path, capsys):
+    """`attnkit plot` refuses a frames -> label run, saying what to use; `compare` picks the
+    task's own metric (accuracy) when none is given."""
+    spec = {"model": {"type": "attention_classifier", "embedding_dim": 8, "hidden_dim": 16, "dropout": 0.0},
+            "data": {"task": "needle", "max_tokens": 200,
+                     "task_options": {"dim": 4, "max_len": 6, "train_size": 40, "dev_size": 6, "test_size": 6,
+                                      "long_size": 2}},
+            "train": {"max_steps": 4, "eval_every": 4, "metric": "accuracy", "progress": False, "threads": 1}}
+    run_dir = tmp_path / "needle"
+    train(config_from_dict(spec), run_dir)
+    assert main(["plot", str(run_dir), "x"]) == 2
+    assert "reads frames and predicts by classify" in capsys.readouterr().err
+    assert main(["compare", str(run_dir), "--split", "test", "--out", str(tmp_path / "cmp")]) == 0
+    assert (tmp_path / "cmp" / "compare-accuracy.png").is_file()
