@@ -327,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="average", metavar="NAME", help="checkpoint name (default: average)")
     p.set_defaults(func=cmd_average)
 
-    p = commands.add_parser("evaluate", help="BLEU/chrF/exact match, overall and by source length",
+    p = commands.add_parser("evaluate", help="the task's metrics (BLEU, chrF, exact match, accuracy) by input length",
                             formatter_class=formatter, description="Decode a data set and score it.",
                             epilog="example:\n  attnkit evaluate runs/demo --split test --beam 5\n"
                                    "  attnkit evaluate runs/mine --data test.tsv")

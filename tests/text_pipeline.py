@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import torch
 
-from attnkit.config import model_config
+from attnkit.config import config_from_dict, model_config
 from attnkit.data import Batch, collate
 from attnkit.decode import make_predictor, predict_all
 from attnkit.fields import EOS, Padded, TextField, lengths_mask
@@ -56,3 +56,18 @@ def decode_sources(model, sources, decode):
     set is decoded; per source in input order, its n-best hypotheses."""
     return predict_all(model, make_predictor(SCHEMA, decode), FIELDS, [{"source": list(s)} for s in sources],
                        sort_by="source", batch_size=decode.batch_size, precision=decode.precision)
+
+
+def tiny_copy_config(dropout: float = 0.3, **train_options):
+    """A copy task small enough to train 20 steps in a second, an evaluation every 5; dropout > 0
+    so that the RNG state matters for an exact resume, several batches per epoch so that resume
+    lands mid-epoch. ``train_options`` override the train section."""
+    return config_from_dict({
+        "model": {"style": "bahdanau", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "dropout": dropout,
+                  "attention": {"name": "additive"}},
+        "data": {"task": "copy", "max_tokens": 60,
+                 "task_options": {"vocab_size": 6, "min_len": 2, "max_len": 5, "train_size": 48, "dev_size": 8,
+                                  "test_size": 8, "long_size": 4}},
+        "train": {"max_steps": 20, "eval_every": 5, "eval_sentences": 8, "progress": False, "threads": 1,
+                  "seed": 3, "patience": None, **train_options},
+    }, "test")

@@ -7,32 +7,18 @@ from pathlib import Path
 
 import pytest
 import torch
+from text_pipeline import tiny_copy_config
 
 from attnkit.cli import main
-from attnkit.config import ConfigError, config_from_dict
+from attnkit.config import ConfigError
 from attnkit.run import train
 from attnkit.train import load_checkpoint, save_atomic
 from attnkit.train.average import average_checkpoints, newest_step_checkpoints
 
 
 def tiny_config(**train_options):
-    """The copy task of test_trainer.py: 20 steps in about a second, an evaluation every 5."""
-    return config_from_dict({
-        "model": {"style": "bahdanau", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16,
-                  "attention": {"name": "additive"}},
-        "data": {"task": "copy", "max_tokens": 60,
-                 "task_options": {"vocab_size": 6, "min_len": 2, "max_len": 5, "train_size": 48, "dev_size": 8,
-                                  "test_size": 8, "long_size": 4}},
-        "train": {"max_steps": 20, "eval_every": 5, "eval_sentences": 8, "progress": False, "threads": 1,
-                  "seed": 3, "patience": None, **train_options},
-    }, "test")
-
-
-@pytest.fixture(autouse=True)
-def restore_threads():
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
+    """The copy task of test_trainer.py without dropout: 20 steps in about a second."""
+    return tiny_copy_config(dropout=0.0, **train_options)
 
 
 @pytest.fixture(scope="module")

@@ -10,25 +10,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from text_pipeline import tiny_copy_config
 
-from attnkit.config import config_from_dict
 from attnkit.models import RNNSeq2Seq
 from attnkit.run import RunError, open_run, train
 from attnkit.train import Trainer, TrainingDiverged, load_checkpoint, save_atomic
 
 
 def tiny_config(**train_options):
-    """A copy task small enough to train 20 steps in a second; dropout > 0 so that the RNG state
-    matters for an exact resume, several batches per epoch so that resume lands mid-epoch."""
-    return config_from_dict({
-        "model": {"style": "bahdanau", "cell": "gru", "embedding_dim": 8, "hidden_dim": 16, "dropout": 0.3,
-                  "attention": {"name": "additive"}},
-        "data": {"task": "copy", "max_tokens": 60,
-                 "task_options": {"vocab_size": 6, "min_len": 2, "max_len": 5, "train_size": 48, "dev_size": 8,
-                                  "test_size": 8, "long_size": 4}},
-        "train": {"max_steps": 20, "eval_every": 5, "eval_sentences": 8, "progress": False, "threads": 1,
-                  "seed": 3, "patience": None, **train_options},
-    }, "test")
+    return tiny_copy_config(**train_options)
 
 
 @pytest.fixture(autouse=True)
