@@ -58,6 +58,12 @@ def _mechanism_names() -> list[str]:
     return names()
 
 
+def _metric_names() -> list[str]:
+    from .metrics import METRICS  # a leaf, imported only to list the names
+
+    return [*METRICS, "loss"]
+
+
 def _task_names() -> list[str]:
     from .tasks import names  # as above
 
@@ -152,8 +158,9 @@ class TrainConfig:
         None, "keep the last N evaluation checkpoints as checkpoints/step-<step>.pt besides last.pt and best.pt "
               "(`attnkit average` averages them); null: none")
     eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
-    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "loss"] = option(
-        "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)")
+    metric: str = option(
+        "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)",
+        choices=_metric_names)
     patience: int | None = option(5, "stop after this many evaluations without improvement (null: never)")
     target_score: float | None = option(None, "stop as soon as the dev metric reaches this value")
     seed: int = option(0, "seed for initialisation, batching and sampling")
@@ -282,6 +289,8 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.data.task is not None or config.data.train is not None,
          "data.task is null, so data.train must name a training file"),
         (config.data.max_tokens > 0, "data.max_tokens must be positive"),
+        (config.train.metric in _metric_names(),
+         f"train.metric must be one of {', '.join(_metric_names())}; got {config.train.metric!r}"),
         (config.data.max_sentences is None or config.data.max_sentences > 0,
          "data.max_sentences must be positive (or null: no cap)"),
         (config.train.max_steps > 0, "train.max_steps must be positive"),

@@ -180,6 +180,7 @@ def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None,
     unit = "tokens" if run.input_field.kind == "text" else "positions"
     for metric in result.scores:
         lines += ["", f"## {metric} by input length ({unit})", "",
-                  format_table(by_length(result.lengths, result.hypotheses, result.references, metric=metric))]
+                  format_table(by_length(result.lengths, result.hypotheses, result.references, metric=metric,
+                                         inputs=result.inputs))]
     lines += attention_markdown(attention_report(run, examples))
     return "\n".join(lines)

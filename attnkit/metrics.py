@@ -1,7 +1,8 @@
 """Quality metrics for decoded output: BLEU and chrF (sacrebleu), exact match, and every one of
 them broken down by source-length bucket (Bahdanau 2015, Fig. 2: quality against length).
 
-All scores are on a percent scale (0..100). One hypothesis per reference; hypotheses and
+All scores are on a percent scale (0..100), but the tour lengths (tour_length,
+optimal_tour_length: in the unit square's units). One hypothesis per reference; hypotheses and
 references are detokenised strings, as sacrebleu expects. A leaf module: imports nothing from
 attnkit.
 
@@ -13,9 +14,11 @@ attnkit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sacrebleu.metrics import BLEU, CHRF
 
 
@@ -84,20 +87,110 @@ def accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     return Score("accuracy", 100.0 * right / len(references) if references else 0.0)
 
 
-METRICS: dict[str, Callable[[Sequence[str], Sequence[str]], Score]] = {
+# ---- pointing: outputs are index lists into the input points ("[3, 0, 5]"), scored with the points
+
+def _indices(text: str) -> list[int]:
+    """A pointer output or reference as written ("[3, 0, 5]") -> [3, 0, 5]; [] if unreadable."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return [int(v) for v in value] if isinstance(value, list) else []
+
+
+def _with_points(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs) -> list:
+    _check_pair(hypotheses, references)
+    if inputs is None or len(inputs) != len(hypotheses):
+        raise ValueError(f"metric {name!r} needs the input points of every hypothesis (inputs=)")
+    return [(np.asarray(p, dtype=np.float64), _indices(h), _indices(r))
+            for p, h, r in zip(inputs, hypotheses, references, strict=True)]
+
+
+def polygon_area(points, order: Sequence[int]) -> float:
+    """The shoelace area of the polygon through points[order] (absolute; 0 below 3 points)."""
+    if len(order) < 3:
+        return 0.0
+    x, y = np.asarray(points, dtype=np.float64)[list(order)].T
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)
+
+
+def closed_tour_length(points, order: Sequence[int]) -> float:
+    """The length of the closed tour through points[order], back to its first point."""
+    if len(order) < 2:
+        return 0.0
+    path = np.asarray(points, dtype=np.float64)[list(order)]
+    return float(np.linalg.norm(path - np.roll(path, -1, axis=0), axis=1).sum())
+
+
+def _valid(order: list[int], n: int) -> bool:
+    return len(set(order)) == len(order) and all(0 <= i < n for i in order)
+
+
+def _complete(order: list[int], n: int) -> list[int]:
+    """A predicted tour as a permutation: its first visits in order, then the cities it missed."""
+    seen = list(dict.fromkeys(i for i in order if 0 <= i < n))
+    return seen + [i for i in range(n) if i not in set(seen)]
+
+
+def hull_area(hypotheses: Sequence[str], references: Sequence[str], inputs=None) -> Score:
+    """Area coverage (Vinyals et al. 2015): the mean over examples of the area of the predicted
+    polygon over the true hull's area, in percent. A prediction of fewer than 3 points or with a
+    repeated or out-of-range index covers 0."""
+    rows = _with_points("hull_area", hypotheses, references, inputs)
+    ratios = [(polygon_area(p, h) / max(polygon_area(p, r), 1e-12)) if _valid(h, len(p)) else 0.0
+              for p, h, r in rows]
+    return Score("hull_area", 100.0 * float(np.mean(ratios)))
+
+
+def tour_length(hypotheses: Sequence[str], references: Sequence[str], inputs=None) -> Score:
+    """The mean length of the predicted closed tours (not a percent; Vinyals et al. 2015's TSP
+    figure). A tour that misses cities or repeats one is completed first (its first visits in
+    order, then the missed cities by index), so every tour visits all cities."""
+    rows = _with_points("tour_length", hypotheses, references, inputs)
+    return Score("tour_length", float(np.mean([closed_tour_length(p, _complete(h, len(p))) for p, h, _ in rows])))
+
+
+def tour_ratio(hypotheses: Sequence[str], references: Sequence[str], inputs=None) -> Score:
+    """The mean of predicted tour length over the reference (optimal) tour's, in percent
+    (100 = optimal); tours completed as in tour_length."""
+    rows = _with_points("tour_ratio", hypotheses, references, inputs)
+    ratios = [closed_tour_length(p, _complete(h, len(p))) / max(closed_tour_length(p, r), 1e-12) for p, h, r in rows]
+    return Score("tour_ratio", 100.0 * float(np.mean(ratios)))
+
+
+def optimal_tour_length(hypotheses: Sequence[str], references: Sequence[str], inputs=None) -> Score:
+    """The mean length of the reference tours (the optimum the tours are compared with)."""
+    rows = _with_points("optimal_tour_length", hypotheses, references, inputs)
+    return Score("optimal_tour_length", float(np.mean([closed_tour_length(p, r) for p, _, r in rows])))
+
+
+METRICS: dict[str, Callable[..., Score]] = {
     "bleu": bleu,
     "chrf": chrf,
     "exact_match": exact_match,
     "accuracy": accuracy,
+    "hull_area": hull_area,
+    "tour_length": tour_length,
+    "tour_ratio": tour_ratio,
+    "optimal_tour_length": optimal_tour_length,
 }
+# the metrics that also read each example's input (the points a pointer pointed into)
+INPUT_METRICS = frozenset({"hull_area", "tour_length", "tour_ratio", "optimal_tour_length"})
+# the metrics where less is better (a model selected on them keeps its lowest score)
+LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio"})
 
-LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy"}
+LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy",
+                          "hull_area": "area coverage (%)", "tour_length": "tour length",
+                          "tour_ratio": "tour / optimal (%)", "optimal_tour_length": "optimal tour length"}
 
 
-def compute(name: str, hypotheses: Sequence[str], references: Sequence[str]) -> Score:
-    """The metric ``name`` (a key of METRICS) of hypotheses against references."""
+def compute(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs: Sequence | None = None) -> Score:
+    """The metric ``name`` (a key of METRICS) of hypotheses against references; the metrics in
+    INPUT_METRICS also read ``inputs``, each hypothesis's input item (e.g. its points)."""
     if name not in METRICS:
         raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(METRICS)}")
+    if name in INPUT_METRICS:
+        return METRICS[name](hypotheses, references, inputs)
     return METRICS[name](hypotheses, references)
 
 
@@ -171,8 +264,8 @@ def _check_buckets(buckets: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def by_length(source_lengths: Sequence[int], hypotheses: Sequence[str], references: Sequence[str],
-              *, metric: str = "exact_match",
-              buckets: Sequence[tuple[int, int]] | None = None) -> list[BucketScore]:
+              *, metric: str = "exact_match", buckets: Sequence[tuple[int, int]] | None = None,
+              inputs: Sequence | None = None) -> list[BucketScore]:
     """The metric computed separately on each source-length bucket, in increasing length order.
 
     source_lengths[i] is the length (in tokens, however the caller counts them) of the source
@@ -191,8 +284,8 @@ def by_length(source_lengths: Sequence[int], hypotheses: Sequence[str], referenc
     rows = []
     for low, high in ranges:
         members = [i for i, n in enumerate(source_lengths) if low <= n <= high]
-        score = compute(metric, [hypotheses[i] for i in members],
-                        [references[i] for i in members]) if members else None
+        score = compute(metric, [hypotheses[i] for i in members], [references[i] for i in members],
+                        None if inputs is None else [inputs[i] for i in members]) if members else None
         rows.append(BucketScore(low, high, len(members), score))
     return rows
 

@@ -6,6 +6,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF
 
 from attnkit.metrics import (
+    INPUT_METRICS,
     METRICS,
     BucketScore,
     Score,
@@ -58,8 +59,8 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 
 def test_compute_dispatches_by_name():
-    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy"}
-    for name in METRICS:
+    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy", *INPUT_METRICS}
+    for name in set(METRICS) - INPUT_METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 
 

@@ -22,6 +22,7 @@ from ..config import DecodeConfig
 from ..data import Batch, collate
 from ..precision import autocast
 from ..tasks.schema import Schema
+from .pointing import PointingPredictor
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
 
 
@@ -159,6 +160,7 @@ class ClassificationPredictor:
 
 PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,
                                                                 "classify": ClassificationPredictor}
+PREDICTORS["point"] = PointingPredictor  # pointer networks: decode/pointing.py
 
 
 def make_predictor(schema: Schema, decode: DecodeConfig):

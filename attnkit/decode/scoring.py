@@ -75,6 +75,7 @@ class SplitResult:
     references: list[str]
     lengths: list[int]
     scores: dict[str, Score]
+    inputs: list[Any] | None = None  # each example's first input item, for metrics that read it
 
 
 def score_split(model, schema: Schema, fields: Mapping[str, Any], examples: Sequence[Mapping[str, Any]],
@@ -86,5 +87,6 @@ def score_split(model, schema: Schema, fields: Mapping[str, Any], examples: Sequ
     references = [str(e[schema.output]) for e in examples]
     length_field = fields[schema.length_field]
     lengths = [length_field.cost(length_field.encode(e[schema.length_field])) for e in examples]
-    scores = {name: compute(name, hypotheses, references) for name in (metrics or schema.metrics)}
-    return SplitResult(predictions, hypotheses, references, lengths, scores)
+    inputs = [e[schema.inputs[0]] for e in examples]
+    scores = {name: compute(name, hypotheses, references, inputs) for name in (metrics or schema.metrics)}
+    return SplitResult(predictions, hypotheses, references, lengths, scores, inputs)

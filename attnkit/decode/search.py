@@ -1,5 +1,9 @@
 """Greedy and batched beam search over any model with encode / start / step.
 
+The special outputs (padding, start, end, the never-chosen ones) are the model's
+``model.specials`` (models.state.Specials; text ids by default), and a step may restrict the
+outputs it allows (``StepOutput.allowed``), so one search serves text and pointing alike.
+
 Both return, for every source, hypotheses with their tokens, score and the attention weights
 of every output token. Step outputs are written into preallocated tensors (no per-step lists of
 small tensors, which fragment memory on long runs); beams are batched, with no Python loop
@@ -14,8 +18,7 @@ import torch
 from torch import Tensor
 
 from ..data import Batch
-from ..fields import BOS, EOS, PAD
-from ..models.state import Memory
+from ..models.state import TEXT_SPECIALS, Memory, Specials, StepOutput
 
 
 @dataclass
@@ -32,12 +35,20 @@ class Hypothesis:
     ended: bool = True
 
 
-def _next_token_log_probs(logits: Tensor) -> Tensor:
-    """log_softmax over the vocabulary with PAD and BOS ruled out: (B, V) -> (B, V)."""
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
-    log_probs[:, PAD] = float("-inf")
-    log_probs[:, BOS] = float("-inf")
+def _next_token_log_probs(out: StepOutput, specials: Specials) -> Tensor:
+    """log_softmax over the step's logits (B, V) with the banned specials and the outputs the step
+    does not allow ruled out -> (B, V)."""
+    log_probs = torch.log_softmax(out.logits.float(), dim=-1)
+    for banned in specials.banned:
+        log_probs[:, banned] = float("-inf")
+    if out.allowed is not None:
+        log_probs.masked_fill_(~out.allowed, float("-inf"))
     return log_probs
+
+
+def specials_of(model) -> Specials:
+    """The model's special output ids (``model.specials``), text's by default."""
+    return getattr(model, "specials", TEXT_SPECIALS)
 
 
 # Finished sources leave the batch once at least 1/SHRINK of it has finished: shrinking copies the
@@ -51,9 +62,9 @@ def max_output_length(lengths: Tensor, ratio: float, extra: int) -> int:
 
 
 def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: float,
-                source_len: int) -> Hypothesis:
+                source_len: int, end: int) -> Hypothesis:
     ids = tokens.tolist()
-    length = ids.index(EOS) if EOS in ids else len(ids)
+    length = ids.index(end) if end in ids else len(ids)
     alignment = None if weights is None else weights[: min(length + 1, len(ids)), :source_len].cpu()
     return Hypothesis(ids[:length], score, score / penalty, alignment, ended=length < len(ids))
 
@@ -68,21 +79,22 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
     """The argmax path over the batch's inputs -> one hypothesis per source.
     A finished source continues with padding at no cost; once a quarter of the batch has
     finished, the finished sources leave it, so later steps compute only the rows still decoding."""
+    specials = specials_of(model)
     memory = model.encode(inputs)
     state = model.start(memory)
     lengths = memory_lengths(memory)
     batch, device = lengths.shape[0], lengths.device
-    tokens = torch.full((batch, max_len), PAD, dtype=torch.long, device=device)  # (B, T)
+    tokens = torch.full((batch, max_len), specials.pad, dtype=torch.long, device=device)  # (B, T)
     weights = None
     scores = torch.zeros(batch, dtype=torch.float, device=device)
     active = torch.arange(batch, device=device)  # (B',) the sources still in the batch
     done = torch.zeros(batch, dtype=torch.bool, device=device)  # (B',)
-    previous = torch.full((batch,), BOS, dtype=torch.long, device=device)  # (B',)
+    previous = torch.full((batch,), specials.start, dtype=torch.long, device=device)  # (B',)
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out.logits)  # (B', V)
+        log_probs = _next_token_log_probs(out, specials)  # (B', V)
         best, previous = log_probs.max(dim=-1)  # (B',)
-        previous = previous.masked_fill(done, PAD)
+        previous = previous.masked_fill(done, specials.pad)
         scores.index_add_(0, active, best.masked_fill(done, 0.0))
         tokens[active, t] = previous
         if out.weights is not None:
@@ -90,7 +102,7 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
                 weights = torch.zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[active, t] = out.weights.float()
         state = out.state
-        done |= previous == EOS
+        done |= previous == specials.end
         finished, live = int(done.sum()), active.shape[0]
         if finished == live:
             break
@@ -99,7 +111,7 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
             active, previous, done = active[keep], previous[keep], done[keep]
             state, memory = state.index_select(keep), memory.index_select(keep)
     return [[_hypothesis(tokens[b], None if weights is None else weights[b], scores[b].item(), 1.0,
-                         int(lengths[b]))] for b in range(batch)]
+                         int(lengths[b]), specials.end)] for b in range(batch)]
 
 
 @torch.inference_mode()
@@ -117,6 +129,8 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     normalisation). Finished sources leave the batch (once a quarter of it has finished): later
     steps compute only the sources still decoding, and a departed source's remaining history is
     padding with back-pointers to itself, as if it had stayed."""
+    specials = specials_of(model)
+    pad = specials.pad
     encoded = model.encode(inputs)
     lengths = memory_lengths(encoded)
     batch, k = lengths.shape[0], beam_size
@@ -129,8 +143,8 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     final_done = torch.zeros((batch, k), dtype=torch.bool, device=device)  # (B, K) ended with EOS
     deciding = n_best if early_stop else k  # the top beams that must have finished
     done = torch.zeros(batch * k, dtype=torch.bool, device=device)  # (B'*K,)
-    previous = torch.full((batch * k,), BOS, dtype=torch.long, device=device)  # (B'*K,)
-    tokens = torch.full((max_len, batch * k), PAD, dtype=torch.long, device=device)  # per step, in beam order
+    previous = torch.full((batch * k,), specials.start, dtype=torch.long, device=device)  # (B'*K,)
+    tokens = torch.full((max_len, batch * k), pad, dtype=torch.long, device=device)  # per step, in beam order
     parents = torch.arange(batch * k, device=device).repeat(max_len, 1)  # (T, B*K); a finished row: itself
     weights = None
     offsets = (torch.arange(batch, device=device) * k)[:, None]  # (B, 1)
@@ -140,11 +154,14 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     steps = 0
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out.logits)  # (B'*K, V), PAD column at -inf
+        log_probs = _next_token_log_probs(out, specials)  # (B'*K, V)
         vocab, live = log_probs.shape[-1], active.shape[0]
-        # a finished beam may only continue with PAD, at no cost (in place: no (B*K, V) temporaries)
+        # a finished beam may only continue with the padding output, at no cost (in place: no
+        # (B*K, V) temporaries); a live beam keeps that column's own log-probability (-inf when
+        # padding is banned, as for text; the end's when padding is the end, as for pointing)
+        live_pad = log_probs[:, pad] if pad not in specials.banned else float("-inf")
         log_probs.masked_fill_(done[:, None], float("-inf"))
-        log_probs[:, PAD] = torch.where(done, 0.0, float("-inf"))
+        log_probs[:, pad] = torch.where(done, 0.0, live_pad)
         candidates = log_probs.add_(scores.view(-1, 1)).view(live, k * vocab)  # (B', K*V)
         scores, flat = candidates.topk(k, dim=-1)  # (B', K)
         origin = (flat // vocab + offsets[:live]).view(-1)  # (B'*K,) rows of the previous step
@@ -154,7 +171,7 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
             if weights is None:
                 weights = torch.zeros((max_len, batch * k, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[t, rows] = out.weights.float()  # weights of the step's *input* rows
-        done = done.index_select(0, origin) | (previous == EOS) | (previous == PAD)
+        done = done.index_select(0, origin) | (previous == specials.end) | (previous == pad)
         steps = t + 1
         finished = done.view(live, k)[:, :deciding].all(dim=-1)  # (B',) beams are sorted by score
         count = int(finished.sum())
@@ -171,7 +188,7 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
         state, memory = out.state.index_select(origin[kept]), memory.index_select(keep if memory.beams > 1 else kept)
     final_scores[active], final_done[active] = scores, done.view(-1, k)
     return _backtrack(tokens[:steps], parents[:steps], None if weights is None else weights[:steps],
-                      final_scores, final_done, lengths, k, length_penalty, n_best)
+                      final_scores, final_done, lengths, k, length_penalty, n_best, specials)
 
 
 def _for_beams(model, memory: Memory, k: int) -> Memory:
@@ -185,12 +202,14 @@ def _for_beams(model, memory: Memory, k: int) -> Memory:
 
 
 def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, finished: Tensor,
-               lengths: Tensor, k: int, alpha: float, n_best: int) -> list[list[Hypothesis]]:
+               lengths: Tensor, k: int, alpha: float, n_best: int,
+               specials: Specials = TEXT_SPECIALS) -> list[list[Hypothesis]]:
     """Follow back-pointers from each final beam: tokens (T, B*K), parents (T, B*K),
     weights (T, B*K, S); scores and finished (B, K). The weights at step t were produced by the
     parent row. Ranked by normalised score, finished beams first."""
     steps, rows = tokens.shape
-    path_tokens = tokens.new_full((rows, steps), PAD)
+    pad = specials.pad
+    path_tokens = tokens.new_full((rows, steps), pad)
     path_weights = None if weights is None else weights.new_zeros((rows, steps, weights.shape[-1]))
     index = torch.arange(rows, device=tokens.device)
     for t in range(steps - 1, -1, -1):
@@ -198,7 +217,9 @@ def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: 
         index = parents[t].index_select(0, index)
         if path_weights is not None:
             path_weights[:, t] = weights[t].index_select(0, index)
-    real = (path_tokens != PAD).sum(-1).float()  # tokens incl. EOS
+    real = (path_tokens != pad).sum(-1).float()  # tokens incl. EOS
+    if pad == specials.end:  # the end is not told apart from padding: count it where the beam ended
+        real = real + finished.reshape(-1).float()
     penalty = real.clamp_min(1.0).pow(alpha).view(-1, k)  # (B, K)
     by_score = (scores / penalty).argsort(dim=-1, descending=True, stable=True)  # (B, K)
     ended = finished & scores.isfinite()  # a -inf filler beam (tiny vocabularies) never ended
@@ -210,6 +231,6 @@ def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: 
         for j in ranked[b, :n_best].tolist():
             row = b * k + j
             best.append(_hypothesis(path_tokens[row], None if path_weights is None else path_weights[row],
-                                    scores[b, j].item(), penalty[b, j].item(), int(lengths[b])))
+                                    scores[b, j].item(), penalty[b, j].item(), int(lengths[b]), specials.end))
         results.append(best)
     return results

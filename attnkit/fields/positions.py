@@ -44,19 +44,26 @@ def _index(value: Any, position: int) -> int:
 class PositionsField(Field):
     """Indices into the field ``of`` -> 1-based pointer targets with an end marker 0 (module
     docstring). ``of``: the name of the pointed-into field (stored for models and predictors);
-    ``end``: append the end-of-output target, so a model learns when to stop."""
+    ``end``: append the end-of-output target, so a model learns when to stop; ``distinct``: an
+    item names each position at most once (a hull, a tour, a sorted order), so a pointer may mask
+    the positions it already chose; ``complete``: an item names every position (a tour, a
+    permutation), so the end is allowed only once all are chosen."""
 
     kind = "positions"
 
-    def __init__(self, of: str, end: bool = True) -> None:
+    def __init__(self, of: str, end: bool = True, distinct: bool = False, complete: bool = False) -> None:
         if not isinstance(of, str) or not of:
             raise FieldError(f"a positions field's 'of' option names the field its indices point into; got {of!r}")
-        if not isinstance(end, bool):
-            raise FieldError(f"a positions field's 'end' option must be true or false; got {end!r}")
-        self.of, self.end = of, end
+        for name, value in (("end", end), ("distinct", distinct), ("complete", complete)):
+            if not isinstance(value, bool):
+                raise FieldError(f"a positions field's {name!r} option must be true or false; got {value!r}")
+        if complete and not distinct:
+            raise FieldError("a positions field with complete: true names every position once, so it needs "
+                             "distinct: true too")
+        self.of, self.end, self.distinct, self.complete = of, end, distinct, complete
 
     def options(self) -> dict[str, Any]:
-        return {"of": self.of, "end": self.end}
+        return {"of": self.of, "end": self.end, "distinct": self.distinct, "complete": self.complete}
 
     def encode(self, item: Any) -> list[int]:
         """A sequence of 0-based indices -> list[int], unchanged (the shift happens in collate)."""

@@ -3,6 +3,8 @@
     rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
     transformer           Transformer encoder-decoder, text -> text
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+    pointer               pointer network: RNN encoder-decoder whose attention points at the inputs,
+                          frames -> positions
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -21,6 +23,7 @@ from ..tasks.schema import Schema
 from .classifier import AttentionClassifier, ClassifierOptions
 from .family import Family, FamilyError
 from .init import initialize
+from .pointer import PointerNetwork, PointerOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
 from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
@@ -29,6 +32,7 @@ FAMILIES: dict[str, type[Family]] = {
     "rnn": RNNSeq2Seq,
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
+    "pointer": PointerNetwork,
 }
 
 
@@ -59,3 +63,4 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
 __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
            "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
            "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
+__all__ += ["PointerNetwork", "PointerOptions"]

@@ -12,6 +12,7 @@ from typing import Any
 from torch import Tensor
 
 from ..attention import GrowingCache, KeyCache
+from ..fields import BOS, EOS, PAD
 
 
 def _select(value: Any, index: Tensor, dim: int = 0) -> Any:
@@ -71,16 +72,35 @@ class DecoderState:
                        attention=_select(self.attention, index), extra=_select(self.extra, index))
 
 
+@dataclass(frozen=True)
+class Specials:
+    """The output ids a search treats specially: ``pad`` (a finished row's filler, free of cost),
+    ``start`` (the first step's input), ``end`` (stops a hypothesis), and ``banned`` (outputs a
+    search never chooses). A model says its own as ``model.specials``; text models use
+    TEXT_SPECIALS. ``pad`` may equal ``end`` (a pointer network has no separate padding output)."""
+
+    pad: int
+    start: int
+    end: int
+    banned: tuple[int, ...] = ()
+
+
+TEXT_SPECIALS = Specials(pad=PAD, start=BOS, end=EOS, banned=(PAD, BOS))
+
+
 @dataclass
 class StepOutput:
     """One decoding step: logits (B, V), the new state, the attention weights (B, S) or None,
-    and for hard attention the sample's log_prob (B,) and the distribution's entropy (B,)."""
+    for hard attention the sample's log_prob (B,) and the distribution's entropy (B,), and
+    ``allowed`` (B, V) bool, True = the search may choose that output now (None: all but the
+    banned specials), e.g. a pointer network's points not chosen yet."""
 
     logits: Tensor
     state: Any
     weights: Tensor | None = None
     log_prob: Tensor | None = None
     entropy: Tensor | None = None
+    allowed: Tensor | None = None
 
 
 @dataclass

@@ -8,9 +8,11 @@ from attnkit.tasks.base import Task
 from attnkit.tasks.dates import Dates
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
+from attnkit.tasks.pointing import TSP, Hull, SortPoints
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 
 _TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle)}
+_TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer networks (issue 16)
 
 
 def register_task(task: type[Task]) -> None:

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from ..config import TrainConfig
 from ..data import Batch
+from ..fields import IGNORE_INDEX, PAD
 from .token_loss import token_nll
 
 
@@ -37,7 +38,10 @@ class Scored:
 
 class TokenCrossEntropy:
     """Token cross-entropy (``token_nll``) of logits (B, T, V) against batch[field].data (B, T),
-    PAD ignored, with label smoothing: (1 - eps) NLL + eps * mean_v(-log p_v), per target token."""
+    padding (``ignore_index``) ignored, with label smoothing: (1 - eps) NLL + eps * mean_v(-log p_v),
+    per target token."""
+
+    ignore_index = PAD  # text targets pad with PAD
 
     def __init__(self, field: str, label_smoothing: float = 0.0) -> None:
         self.field, self.smoothing = field, label_smoothing
@@ -49,12 +53,21 @@ class TokenCrossEntropy:
         # flat (B*T, V) rows: log_softmax over the contiguous last axis (over a transposed (B, V, T)
         # view it ran several times slower and dominated the step)
         flat_logits, flat_tokens = logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)  # (B*T, V), (B*T,)
-        nll, smooth = token_nll(flat_logits, flat_tokens, smoothing=bool(self.smoothing))  # (B*T,) each
+        nll, smooth = token_nll(flat_logits, flat_tokens, smoothing=bool(self.smoothing),
+                                ignore_index=self.ignore_index)  # (B*T,) each
         nll = nll.view_as(tokens)  # (B, T)
         count = valid.sum().clamp_min(1)
         report = nll.sum() / count
         loss = ((1 - self.smoothing) * nll.sum() + self.smoothing * smooth.sum()) / count if self.smoothing else report
         return Scored(loss, report, count, (nll * valid).sum(-1))
+
+
+class PointerCrossEntropy(TokenCrossEntropy):
+    """TokenCrossEntropy over pointer logits (B, T, S + 1) against positions targets (B, T):
+    1-based points with 0 = the end of output, a real target, and -100 padding
+    (fields.positions), so the padding ignored is IGNORE_INDEX, not PAD."""
+
+    ignore_index = IGNORE_INDEX
 
 
 class ClassCrossEntropy:
@@ -103,7 +116,7 @@ class Reinforce:
         self.baseline = state.get("baseline")
 
 
-MAIN_TERMS = {"generate": TokenCrossEntropy, "classify": ClassCrossEntropy, "point": TokenCrossEntropy}
+MAIN_TERMS = {"generate": TokenCrossEntropy, "classify": ClassCrossEntropy, "point": PointerCrossEntropy}
 AUX_TERMS = {"reinforce": lambda config: Reinforce(config.reinforce_decay, config.reinforce_entropy)}
 
 

@@ -23,9 +23,11 @@ from ..fields import PAD
 
 class _TokenNLL(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, smoothing: bool):  # (N, V), (N,)
+    def forward(ctx, logits: torch.Tensor, targets: torch.Tensor, smoothing: bool, ignore_index: int):  # (N, V), (N,)
         log_probs = torch.log_softmax(logits, dim=-1)  # (N, V)
-        padding = targets == PAD  # (N,)
+        padding = targets == ignore_index  # (N,)
+        if ignore_index < 0:  # not a column (positions pad with -100): gather and scatter at column 0
+            targets = targets.masked_fill(padding, 0)
         nll = -log_probs.gather(1, targets[:, None]).squeeze(1)  # (N,)
         smooth = -log_probs.mean(dim=-1) if smoothing else log_probs.new_zeros(len(targets))  # (N,)
         nll.masked_fill_(padding, 0.0)
@@ -52,18 +54,21 @@ class _TokenNLL(torch.autograd.Function):
         grad.scatter_add_(1, targets[:, None], -g[:, None])
         if smoothing:
             grad.sub_((s / log_probs.shape[1])[:, None])
-        return grad, None, None
+        return grad, None, None, None
 
 
-def token_nll(logits: torch.Tensor, targets: torch.Tensor, *,
-              smoothing: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """logits (N, V) float, targets (N,) ids with PAD for padding -> (nll, smooth), each (N,).
+def token_nll(logits: torch.Tensor, targets: torch.Tensor, *, smoothing: bool = False,
+              ignore_index: int = PAD) -> tuple[torch.Tensor, torch.Tensor]:
+    """logits (N, V) float, targets (N,) ids with ``ignore_index`` for padding -> (nll, smooth),
+    each (N,).
 
     nll[i] = -log p(targets[i]); with ``smoothing``, smooth[i] = -mean_v log p(v) (the
     label-smoothing term as torch's ``label_smoothing`` defines it), else zeros. Both are 0 at
-    PAD rows. Backward once per forward.
+    padding rows: text pads with PAD (0, never a target); pointer targets pad with -100
+    (fields.IGNORE_INDEX), since their 0 is the end of output, a real target. Backward once per
+    forward.
     """
     if logits.dim() != 2 or targets.shape != logits.shape[:1]:
         raise ValueError(f"token_nll wants logits (N, V) and targets (N,); got {tuple(logits.shape)} "
                          f"and {tuple(targets.shape)}")
-    return _TokenNLL.apply(logits, targets, smoothing)
+    return _TokenNLL.apply(logits, targets, smoothing, ignore_index)

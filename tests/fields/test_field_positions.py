@@ -49,7 +49,7 @@ def test_cost_labels_options():
     field = PositionsField(of="cities")
     assert field.cost([3, 1]) == 3 and PositionsField(of="cities", end=False).cost([3, 1]) == 2
     assert field.labels([3, 1]) == ["3", "1"]
-    assert field.options() == {"of": "cities", "end": True}
+    assert field.options() == {"of": "cities", "end": True, "distinct": False, "complete": False}
     assert field.encode(np.array([2, 0])) == [2, 0] and field.encode(torch.tensor([1])) == [1]
     assert field.encode((np.int64(4),)) == [4]
 
