@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,6 +24,16 @@ from ..data import Batch, collate
 from ..precision import autocast
 from ..tasks.schema import Schema
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
+
+
+def _draw_heatmap(heatmap: tuple[list[str], list[str], Tensor] | None, path: Path, title: str | None) -> Path:
+    """A prediction's ``heatmap()`` (columns, rows, weights (rows, columns)) drawn to ``path``."""
+    if heatmap is None:
+        raise ValueError("this prediction has no attention weights to draw")
+    from ..viz import plot_alignment
+
+    columns, rows, weights = heatmap
+    return plot_alignment(weights, columns, rows, path, title=title)
 
 
 @dataclass
@@ -49,6 +60,10 @@ class Translation:
         """(column labels, row labels, weights (rows, columns)) to draw, or None without attention."""
         return None if self.alignment is None else (self.source_tokens, self.alignment_labels, self.alignment)
 
+    def draw(self, path: Path, *, title: str | None = None) -> Path:
+        """The alignment heatmap as a PNG at ``path`` (ValueError without attention)."""
+        return _draw_heatmap(self.heatmap(), path, title)
+
     def to_json(self) -> dict[str, Any]:
         """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
         return {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
@@ -70,6 +85,10 @@ class Classification:
     def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
         """(input labels, [the answer], weights (1, S)) to draw, or None without attention."""
         return None if self.weights is None else (self.source_tokens, [self.text], self.weights[None])
+
+    def draw(self, path: Path, *, title: str | None = None) -> Path:
+        """The weights over the input, one row labelled with the answer, as a PNG at ``path``."""
+        return _draw_heatmap(self.heatmap(), path, title)
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain data (`attnkit predict`): label, probabilities, attention weights."""
