@@ -3,6 +3,7 @@
     rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
     transformer           Transformer encoder-decoder, text -> text
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+    entailment            premise and hypothesis LSTMs, (word-by-word) attention, text + text -> label
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -19,6 +20,7 @@ from torch import nn
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
 from .classifier import AttentionClassifier, ClassifierOptions
+from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
 from .init import initialize
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
@@ -29,6 +31,7 @@ FAMILIES: dict[str, type[Family]] = {
     "rnn": RNNSeq2Seq,
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
+    "entailment": EntailmentModel,
 }
 
 
@@ -56,6 +59,7 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
     return initialize(family.from_fields(options, schema, fields), options.init, options.init_range)
 
 
-__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
+__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "EntailmentModel",
+           "EntailmentOptions", "Family", "FamilyError", "Memory",
            "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
            "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
