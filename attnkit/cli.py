@@ -128,12 +128,22 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_plot(args) -> int:
-    from .microscope import plot_heads, plot_sources, plot_steps
+    from .microscope import is_text_generation, plot_heads, plot_inputs, plot_sources, plot_steps
     from .run import open_run
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
     decode = _decode_config(run, args)
     plots = run.directory / "plots"
+    if not is_text_generation(run):
+        if args.steps or args.heads or args.words:
+            raise CommandError("--steps, --heads and --words draw text translations; "
+                               f"{run.directory} predicts by {run.schema.prediction} from "
+                               f"{', '.join(run.fields[n].kind for n in run.schema.inputs)}")
+        out = Path(args.out) if args.out else plots / f"{run.schema.prediction}-{_slug(' '.join(args.source))}.png"
+        predictions, paths = plot_inputs(run, args.source, decode, out)
+        for prediction, path in zip(predictions, paths, strict=True):
+            print(f"{prediction.text}\n{path}")
+        return 0
     if args.steps and len(args.source) != 1:
         raise CommandError(f"--steps draws one sentence; got {len(args.source)} sources")
     if args.steps:
@@ -349,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "  attnkit plot runs/demo '14 March 2021' '2 May 1999' --out grid.png\n"
                                    "  attnkit plot runs/demo '14 March 2021' --beam 5 --steps")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
-    p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid")
+    p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid. For a run with another "
+                   "input (an image path, a .npy of frames) or several inputs (premise, hypothesis), the inputs of "
+                   "each example in turn; one picture per example")
     p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png, grid-..., steps-...)")
     p.add_argument("--words", action="store_true", help="merge subword pieces into words")
     p.add_argument("--steps", action="store_true", help="one panel per output step of the chosen hypothesis "

@@ -87,6 +87,25 @@ def accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     return Score("accuracy", 100.0 * right / len(references) if references else 0.0)
 
 
+def per_class_f1(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """F1 (0..100) of every label that occurs in the references or the predictions:
+    2 * precision * recall / (precision + recall), 0 when a label is never right."""
+    _check_pair(hypotheses, references)
+    found = {}
+    for label in sorted(set(references) | set(hypotheses)):
+        right = sum(h == r == label for h, r in zip(hypotheses, references, strict=True))
+        predicted, actual = sum(h == label for h in hypotheses), sum(r == label for r in references)
+        found[label] = 200.0 * right / (predicted + actual) if right else 0.0
+    return found
+
+
+def macro_f1(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """The mean over the reference labels of each label's F1 (per_class_f1), 0..100."""
+    f1 = per_class_f1(hypotheses, references)
+    labels = sorted(set(references))
+    return Score("macro_f1", sum(f1[label] for label in labels) / len(labels) if labels else 0.0)
+
+
 # ---- pointing: outputs are index lists into the input points ("[3, 0, 5]"), scored with the points
 
 def _indices(text: str) -> list[int]:
@@ -173,6 +192,7 @@ METRICS: dict[str, Callable[..., Score]] = {
     "tour_length": tour_length,
     "tour_ratio": tour_ratio,
     "optimal_tour_length": optimal_tour_length,
+    "macro_f1": macro_f1,
 }
 # the metrics that also read each example's input (the points a pointer pointed into)
 INPUT_METRICS = frozenset({"hull_area", "tour_length", "tour_ratio", "optimal_tour_length"})
@@ -180,6 +200,7 @@ INPUT_METRICS = frozenset({"hull_area", "tour_length", "tour_ratio", "optimal_to
 LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio"})
 
 LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy",
+                          "macro_f1": "macro F1",
                           "hull_area": "area coverage (%)", "tour_length": "tour length",
                           "tour_ratio": "tour / optimal (%)", "optimal_tour_length": "optimal tour length"}
 

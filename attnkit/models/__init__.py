@@ -5,6 +5,7 @@
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
     pointer               pointer network: RNN encoder-decoder whose attention points at the inputs,
                           frames -> positions
+    entailment            premise and hypothesis LSTMs, (word-by-word) attention, text + text -> label
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -21,6 +22,7 @@ from torch import nn
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
 from .classifier import AttentionClassifier, ClassifierOptions
+from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
 from .init import initialize
 from .pointer import PointerNetwork, PointerOptions
@@ -33,6 +35,7 @@ FAMILIES: dict[str, type[Family]] = {
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
     "pointer": PointerNetwork,
+    "entailment": EntailmentModel,
 }
 
 
@@ -60,7 +63,8 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
     return initialize(family.from_fields(options, schema, fields), options.init, options.init_range)
 
 
-__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
+__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "EntailmentModel",
+           "EntailmentOptions", "Family", "FamilyError", "Memory",
            "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
            "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
 __all__ += ["PointerNetwork", "PointerOptions"]

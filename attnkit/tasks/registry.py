@@ -6,12 +6,13 @@ from typing import Any
 
 from attnkit.tasks.base import Task
 from attnkit.tasks.dates import Dates
+from attnkit.tasks.lexical_nli import LexicalNLI
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
 from attnkit.tasks.pointing import TSP, Hull, SortPoints
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 
-_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle)}
+_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, LexicalNLI)}
 _TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer networks (issue 16)
 
 
