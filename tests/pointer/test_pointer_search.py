@@ -104,3 +104,17 @@ def test_predictor_presents_positions_and_metrics_read_them():
     assert np.array_equal(shown.points, examples[0]["points"])
     columns, rows, matrix = shown.heatmap()
     assert columns[0] == "end" and rows[-1] == "end" and matrix.shape == (len(rows), len(columns))
+
+
+def test_a_pointing_draws_its_steps(tmp_path):
+    task, schema, fields, model, examples, batch = setup("hull")
+    predictor = PointingPredictor(DecodeConfig(), schema)
+    shown = predictor.present(predictor(model, batch)[0], fields, examples[0])
+    path = shown.draw(tmp_path / "hull.png", title="a hull")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from attnkit.viz.pointer import plot_pointer
+
+    with pytest.raises(ValueError, match="point outside"):
+        plot_pointer(examples[0]["points"], [99], None, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="distributions must be"):
+        plot_pointer(examples[0]["points"], [0], torch.ones(1, 2), tmp_path / "bad.png")
