@@ -40,8 +40,15 @@ def _classification_attention(found: Classification) -> dict[str, Any]:
             "rows": [found.text]}
 
 
+def _pointing_attention(found) -> dict[str, Any]:
+    return {"source_tokens": found.point_labels, "positions": found.positions, "output": found.text,
+            "weights": None if found.distributions is None else found.distributions.float().numpy(),  # (T+1, n+1)
+            "rows": found.step_labels}
+
+
 # what a prediction of each kind (the schema's `prediction`) shows of its attention
 _ATTENTION = {"generate": _generation_attention, "classify": _classification_attention}
+_ATTENTION["point"] = _pointing_attention  # pointer networks: decode/pointing.py
 
 
 class Model:
