@@ -3,11 +3,13 @@ label skipped and counted, errors naming file:line, and a run trained from them.
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
 import pytest
 
+from attnkit.cli import main
 from attnkit.config import ConfigError, config_from_dict
 from attnkit.data import DataError
 from attnkit.fields import FieldError
@@ -46,7 +48,7 @@ def test_bad_lines_are_refused_naming_file_and_line(tmp_path, name, text, messag
         read_nli(str(tmp_path / name), option="data.train")
 
 
-def test_a_run_trains_from_nli_files_and_predicts_pairs(tmp_path, capsys):
+def test_a_run_trains_from_nli_files_and_predicts_pairs(tmp_path, capsys, monkeypatch):
     spec = {"model": {"type": "entailment", "variant": "attention", "embedding_dim": 8, "hidden_dim": 8},
             "data": {"task": None, "format": "nli", "train": str(FIXTURES / "snli-style.jsonl"),
                      "dev": str(FIXTURES / "pairs.tsv"), "header": False, "max_tokens": 200},
@@ -60,5 +62,14 @@ def test_a_run_trains_from_nli_files_and_predicts_pairs(tmp_path, capsys):
     assert run.schema.inputs == ("premise", "hypothesis")
     answer = run.predict([{"premise": "Two dogs run .", "hypothesis": "Animals run ."}])[0]
     assert answer.text in ("entailment", "neutral", "contradiction") and answer.weights.shape == (4,)
+    capsys.readouterr()  # the training summary
+    monkeypatch.setattr("sys.stdin", io.StringIO("Two dogs run .\tAnimals run .\n\nA man sleeps .\tA man rests .\n"))
+    assert main(["predict", str(tmp_path / "run"), "--tsv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.split("\t")[0] in ("entailment", "neutral", "contradiction") for line in lines)
+    assert all(0 < float(line.split("\t")[1]) <= 1 for line in lines)
+    monkeypatch.setattr("sys.stdin", io.StringIO("only a premise\n"))
+    assert main(["predict", str(tmp_path / "run"), "--tsv"]) == 2
+    assert "stdin:1: expected 2 tab-separated columns (premise, hypothesis), got 1" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="data.format"):
         config_from_dict({**spec, "data": {**spec["data"], "format": "snli"}})
