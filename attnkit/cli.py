@@ -84,19 +84,47 @@ def cmd_predict(args) -> int:
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
-        try:
-            example = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CommandError(f"stdin:{number}: not a JSON object ({error.msg})") from None
-        missing = [name for name in names if not isinstance(example, dict) or name not in example]
-        if missing:
-            raise CommandError(f"stdin:{number}: the example lacks {', '.join(missing)} (this run reads "
-                               f"{', '.join(names)})")
-        examples.append(example)
+        examples.append(_tsv_example(run, line, number) if args.tsv else _json_example(names, line, number))
     for prediction in run.predict(examples, decode) if examples else []:
+        if args.tsv:
+            print(_tsv_answer(prediction))
+            continue
         found = [p.to_json() for p in prediction] if isinstance(prediction, list) else prediction.to_json()
         print(json.dumps(found, ensure_ascii=False))
     return 0
+
+
+def _json_example(names, line: str, number: int) -> dict:
+    import json
+
+    try:
+        example = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"stdin:{number}: not a JSON object ({error.msg})") from None
+    missing = [name for name in names if not isinstance(example, dict) or name not in example]
+    if missing:
+        raise CommandError(f"stdin:{number}: the example lacks {', '.join(missing)} (this run reads "
+                           f"{', '.join(names)})")
+    return example
+
+
+def _tsv_example(run, line: str, number: int) -> dict:
+    """One line of the run's inputs separated by tabs (premise<TAB>hypothesis), each read by its field."""
+    names = run.schema.inputs
+    columns = line.rstrip("\r\n").split("\t")
+    if len(columns) != len(names):
+        raise CommandError(f"stdin:{number}: expected {len(names)} tab-separated column"
+                           f"{'s' if len(names) > 1 else ''} ({', '.join(names)}), got {len(columns)}")
+    return {name: run.fields[name].parse_input(text) for name, text in zip(names, columns, strict=True)}
+
+
+def _tsv_answer(prediction) -> str:
+    """label<TAB>probability for a classification; the best text<TAB>log-probability otherwise."""
+    best = prediction[0] if isinstance(prediction, list) else prediction
+    probabilities = getattr(best, "probabilities", None)
+    if probabilities is not None:
+        return f"{best.text}\t{probabilities[best.text]:.4f}"
+    return f"{best.text}\t{best.score:.4f}"
 
 
 def cmd_average(args) -> int:
@@ -320,8 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
                                         "print one JSON line per example: the output (a label, a text or, with "
                                         "--n-best, a list of hypotheses), its scores and the attention weights.",
                             epilog="example:\n  echo '{\"source\": \"14 March 2021\"}' | attnkit predict runs/demo\n"
-                                   "  attnkit predict runs/needle < examples.jsonl")
+                                   "  attnkit predict runs/needle < examples.jsonl\n"
+                                   "  printf 'the dog is sleeping\\tthe animal is sleeping\\n' | "
+                                   "attnkit predict runs/nli --tsv")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--tsv", action="store_true", help="read the run's inputs as tab-separated columns (e.g. "
+                   "premise<TAB>hypothesis) and print 'label<TAB>probability' (or 'text<TAB>log_prob') per line")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_predict)
 

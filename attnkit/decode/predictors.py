@@ -27,14 +27,15 @@ from .pointing import PointingPredictor
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
 
 
-def _draw_heatmap(heatmap: tuple[list[str], list[str], Tensor] | None, path: Path, title: str | None) -> Path:
+def _draw_heatmap(heatmap: tuple[list[str], list[str], Tensor] | None, path: Path, title: str | None,
+                  axis_names: tuple[str, str] = ("source", "output")) -> Path:
     """A prediction's ``heatmap()`` (columns, rows, weights (rows, columns)) drawn to ``path``."""
     if heatmap is None:
         raise ValueError("this prediction has no attention weights to draw")
     from ..viz import plot_alignment
 
     columns, rows, weights = heatmap
-    return plot_alignment(weights, columns, rows, path, title=title)
+    return plot_alignment(weights, columns, rows, path, title=title, axis_names=axis_names)
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Classification:
     source_tokens: list[str]
     weights: torch.Tensor | None
     row_tokens: list[str] | None = None
+    axis_names: tuple[str, str] = ("input", "answer")  # what the columns and the rows are, for plots
 
     def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
         """(input labels, row labels, weights (rows, S)) to draw: rows are the second input's
@@ -98,7 +100,7 @@ class Classification:
     def draw(self, path: Path, *, title: str | None = None) -> Path:
         """The weights over the input (one row per row token, or one labelled with the answer)
         as a PNG at ``path``."""
-        return _draw_heatmap(self.heatmap(), path, title)
+        return _draw_heatmap(self.heatmap(), path, title, self.axis_names)
 
     def to_json(self) -> dict[str, Any]:
         """The answer as plain data (`attnkit predict`): label, probabilities, attention weights
@@ -197,12 +199,12 @@ class ClassificationPredictor:
     def present(self, found: Classified, fields: Mapping[str, Any], example: Mapping[str, Any]) -> Classification:
         """The answer for one raw example as a Classification."""
         labels = fields[self.output]
-        rows = None
+        rows, axes = None, (self.input, "answer")
         if found.weights is not None and found.weights.dim() == 2:
-            rows = fields[self.rows].item_labels(example[self.rows])
+            rows, axes = fields[self.rows].item_labels(example[self.rows]), (self.input, self.rows)
         return Classification(labels.decode(found.label),
                               {labels.decode(i): float(p) for i, p in enumerate(found.probabilities)},
-                              fields[self.input].item_labels(example[self.input]), found.weights, rows)
+                              fields[self.input].item_labels(example[self.input]), found.weights, rows, axes)
 
 
 PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,
