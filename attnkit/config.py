@@ -152,7 +152,7 @@ class TrainConfig:
         None, "keep the last N evaluation checkpoints as checkpoints/step-<step>.pt besides last.pt and best.pt "
               "(`attnkit average` averages them); null: none")
     eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
-    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "loss"] = option(
+    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "bit_errors", "loss"] = option(
         "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)")
     patience: int | None = option(5, "stop after this many evaluations without improvement (null: never)")
     target_score: float | None = option(None, "stop as soon as the dev metric reaches this value")

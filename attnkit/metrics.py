@@ -84,14 +84,43 @@ def accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     return Score("accuracy", 100.0 * right / len(references) if references else 0.0)
 
 
+def _step_errors(hypothesis: str, reference: str) -> int:
+    """Bits that differ between two step words (e.g. '0110' and '0100': 1); every character
+    beyond the shorter word counts too (a marker '*' against '0110': 4)."""
+    differ = sum(a != b for a, b in zip(hypothesis, reference, strict=False))
+    return differ + abs(len(hypothesis) - len(reference))
+
+
+def bit_errors(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Bit errors per sequence (Graves et al. 2014 §4: "cost per sequence" in bits), averaged
+    over the sequences. Each string is space-separated steps of 0/1 characters (a bits field's
+    text); steps are compared in order, bit by bit, and every bit of a missing or extra step
+    counts as an error. Not a percent, and lower is better (see LOWER_IS_BETTER).
+
+        >>> bit_errors(["0110 1111", "01"], ["0100 1111", "01 11"]).value
+        1.5
+    """
+    _check_pair(hypotheses, references)
+    total = 0
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        h, r = hypothesis.split(), reference.split()
+        total += sum(_step_errors(a, b) for a, b in zip(h, r, strict=False))
+        total += sum(len(step) for step in (h[len(r):] if len(h) > len(r) else r[len(h):]))
+    return Score("bit_errors", total / len(references))
+
+
 METRICS: dict[str, Callable[[Sequence[str], Sequence[str]], Score]] = {
     "bleu": bleu,
     "chrf": chrf,
     "exact_match": exact_match,
     "accuracy": accuracy,
 }
+METRICS["bit_errors"] = bit_errors
 
 LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy"}
+LABELS["bit_errors"] = "bit errors per sequence"
+# Metrics where a smaller value is better (every other is a percent where more is better).
+LOWER_IS_BETTER = frozenset({"bit_errors"})
 
 
 def compute(name: str, hypotheses: Sequence[str], references: Sequence[str]) -> Score:

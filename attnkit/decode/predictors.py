@@ -23,6 +23,7 @@ from ..config import DecodeConfig
 from ..data import Batch, collate
 from ..precision import autocast
 from ..tasks.schema import Schema
+from .bits import BitsPredictor
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
 
 
@@ -178,6 +179,7 @@ class ClassificationPredictor:
 
 PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,
                                                                 "classify": ClassificationPredictor}
+PREDICTORS["bits"] = BitsPredictor  # the NTM tasks
 
 
 def make_predictor(schema: Schema, decode: DecodeConfig):

@@ -3,6 +3,8 @@
     rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
     transformer           Transformer encoder-decoder, text -> text
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+    ntm                   Neural Turing Machine: controller + memory + addressing heads, bits -> bits
+    bits_lstm             the NTM tasks' LSTM baseline, bits -> bits
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -18,9 +20,11 @@ from torch import nn
 
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
+from .bits_lstm import BitsLSTM, BitsLSTMOptions
 from .classifier import AttentionClassifier, ClassifierOptions
 from .family import Family, FamilyError
 from .init import initialize
+from .ntm import NeuralTuringMachine, NTMOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
 from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
@@ -30,6 +34,7 @@ FAMILIES: dict[str, type[Family]] = {
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
 }
+FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
 
 
 def register_family(name: str, family: type[Family]) -> None:
@@ -58,4 +63,5 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
 
 __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
            "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
-           "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
+           "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family",
+           "BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]

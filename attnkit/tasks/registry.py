@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from attnkit.tasks.base import Task
+from attnkit.tasks.bits import AssociativeRecall, BitCopy, RepeatCopy
 from attnkit.tasks.dates import Dates
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 
 _TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle)}
+_TASKS.update({cls.name: cls for cls in (BitCopy, RepeatCopy, AssociativeRecall)})
 
 
 def register_task(task: type[Task]) -> None:

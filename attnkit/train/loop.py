@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from ..config import DataConfig, TrainConfig
 from ..data import Batch, make_batches
+from ..metrics import LOWER_IS_BETTER
 from ..precision import autocast
 from .board import Board
 from .checkpoint import load_checkpoint, save_atomic, save_step_checkpoint
@@ -71,7 +72,7 @@ class TrainResult:
 
 
 def higher_is_better(metric: str) -> bool:
-    return metric != "loss"
+    return metric != "loss" and metric not in LOWER_IS_BETTER
 
 
 @torch.no_grad()
