@@ -58,7 +58,7 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 
 def test_compute_dispatches_by_name():
-    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy"}
+    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy", "bit_errors"}
     for name in METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 

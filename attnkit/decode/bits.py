@@ -34,11 +34,15 @@ class BitSequence:
 
     def heatmap(self) -> tuple[list[str], list[str], Tensor] | None:
         """For the report: every head's weighting stacked, (columns: input steps, rows: head and
-        location, weights (heads * N, L)), or None without memory."""
+        location, weights (heads * N', L)) over locations 0..N'-1, a little past the last any head
+        used, or None without memory."""
         if not self.weightings:
             return None
-        rows = [f"{name} {i}" for name, w in self.weightings.items() for i in range(w.shape[1])]
-        matrix = torch.cat([w.T for w in self.weightings.values()], dim=0)  # (heads * N, L)
+        used = max(int((w.max(0).values > 0.01).nonzero().max()) if (w > 0.01).any() else 0
+                   for w in self.weightings.values())
+        shown = min(used + 3, next(iter(self.weightings.values())).shape[1])  # locations 0..last used, a margin
+        rows = [f"{name} {i}" for name in self.weightings for i in range(shown)]
+        matrix = torch.cat([w[:, :shown].T for w in self.weightings.values()], dim=0)  # (heads * shown, L)
         return self.input_labels, rows, matrix
 
     def draw(self, path: Path, *, title: str | None = None) -> Path:
