@@ -183,6 +183,31 @@ def optimal_tour_length(hypotheses: Sequence[str], references: Sequence[str], in
     return Score("optimal_tour_length", float(np.mean([closed_tour_length(p, r) for p, _, r in rows])))
 
 
+def _step_errors(hypothesis: str, reference: str) -> int:
+    """Bits that differ between two step words (e.g. '0110' and '0100': 1); every character
+    beyond the shorter word counts too (a marker '*' against '0110': 4)."""
+    differ = sum(a != b for a, b in zip(hypothesis, reference, strict=False))
+    return differ + abs(len(hypothesis) - len(reference))
+
+
+def bit_errors(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Bit errors per sequence (Graves et al. 2014 §4: "cost per sequence" in bits), averaged
+    over the sequences. Each string is space-separated steps of 0/1 characters (a bits field's
+    text); steps are compared in order, bit by bit, and every bit of a missing or extra step
+    counts as an error. Not a percent, and lower is better (see LOWER_IS_BETTER).
+
+        >>> bit_errors(["0110 1111", "01"], ["0100 1111", "01 11"]).value
+        1.5
+    """
+    _check_pair(hypotheses, references)
+    total = 0
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        h, r = hypothesis.split(), reference.split()
+        total += sum(_step_errors(a, b) for a, b in zip(h, r, strict=False))
+        total += sum(len(step) for step in (h[len(r):] if len(h) > len(r) else r[len(h):]))
+    return Score("bit_errors", total / len(references))
+
+
 METRICS: dict[str, Callable[..., Score]] = {
     "bleu": bleu,
     "chrf": chrf,
@@ -197,12 +222,14 @@ METRICS: dict[str, Callable[..., Score]] = {
 # the metrics that also read each example's input (the points a pointer pointed into)
 INPUT_METRICS = frozenset({"hull_area", "tour_length", "tour_ratio", "optimal_tour_length"})
 # the metrics where less is better (a model selected on them keeps its lowest score)
-LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio"})
+LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio", "bit_errors"})
 
 LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy",
                           "macro_f1": "macro F1",
                           "hull_area": "area coverage (%)", "tour_length": "tour length",
                           "tour_ratio": "tour / optimal (%)", "optimal_tour_length": "optimal tour length"}
+METRICS["bit_errors"] = bit_errors
+LABELS["bit_errors"] = "bit errors per sequence"
 
 
 def compute(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs: Sequence | None = None) -> Score:

@@ -32,6 +32,8 @@ from .location_aware import LocationAwareAttention
 from .masking import causal_mask, lengths_to_mask, mask_from_torch
 from .multihead import MultiHeadAttention
 from .normalizers import NORMALIZERS, get_normalizer
+from .ntm_addressing import NTMAddressing, circular_shift, interpolate, sharpen_scores
+from .ntm_memory import erase_and_add
 from .registry import aliases, build, canonical_name, describe, names, options, register
 
 __all__ = [
@@ -41,4 +43,5 @@ __all__ = [
     "NORMALIZERS", "ScaledDotAttention", "StepState", "aliases", "build", "canonical_name", "causal_mask",
     "describe", "fused_attention", "get_normalizer", "lengths_to_mask", "mask_from_torch", "names",
     "options", "register",
+    "NTMAddressing", "circular_shift", "erase_and_add", "interpolate", "sharpen_scores",
 ]

@@ -19,6 +19,7 @@ from .local import LocalMonotonicAttention, LocalPredictiveAttention
 from .location import LocationAttention
 from .location_aware import LocationAwareAttention
 from .multihead import MultiHeadAttention
+from .ntm_addressing import NTMAddressing
 
 MECHANISMS: dict[str, type[Attention]] = {
     "cosine": CosineAttention,
@@ -32,6 +33,7 @@ MECHANISMS: dict[str, type[Attention]] = {
     "local_p": LocalPredictiveAttention,
     "hard": HardAttention,
     "multihead": MultiHeadAttention,
+    "ntm_addressing": NTMAddressing,
 }
 
 ALIASES: dict[str, str] = {
@@ -45,6 +47,7 @@ ALIASES: dict[str, str] = {
     "local_monotonic": "local_m", "local_predictive": "local_p",
     "stochastic": "hard", "xu": "hard",
     "multi_head": "multihead", "mha": "multihead",
+    "ntm_head": "ntm_addressing", "graves": "ntm_addressing",
 }
 
 

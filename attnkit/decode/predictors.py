@@ -23,6 +23,7 @@ from ..config import DecodeConfig
 from ..data import Batch, collate
 from ..precision import autocast
 from ..tasks.schema import Schema
+from .bits import BitsPredictor
 from .pointing import PointingPredictor
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
 
@@ -210,6 +211,7 @@ class ClassificationPredictor:
 PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,
                                                                 "classify": ClassificationPredictor}
 PREDICTORS["point"] = PointingPredictor  # pointer networks: decode/pointing.py
+PREDICTORS["bits"] = BitsPredictor  # the NTM tasks
 
 
 def make_predictor(schema: Schema, decode: DecodeConfig):

@@ -6,12 +6,14 @@
     image      a C x H x W float image, per-channel normalisation (Pillow: attnkit[vision])
     positions  indices into another field (what a pointer network outputs): 1-based targets,
                0 = end of output, -100 padding
+    bits       binary vectors with marker channels and answer slots (the NTM tasks)
 
 A leaf package: it imports nothing else from attnkit. ``FIELD_KINDS`` is the registry a run
 directory loads fields through (``load_field``); add a kind with one line here.
 """
 
 from .base import FIELD_FILE, Field, FieldError, Padded, lengths_mask, load_field, save_field
+from .bits import BitsField
 from .frames import FramesField
 from .image import ImageField
 from .label import LabelField
@@ -23,6 +25,7 @@ from .vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocabulary
 FIELD_KINDS: dict[str, type[Field]] = {
     cls.kind: cls for cls in (TextField, FramesField, LabelField, ImageField, PositionsField)
 }
+FIELD_KINDS["bits"] = BitsField
 
 
 def register_field(kind: type[Field]) -> None:
@@ -47,4 +50,4 @@ def load(directory) -> Field:
 __all__ = ["BOS", "EOS", "FIELD_FILE", "FIELD_KINDS", "IGNORE_INDEX", "PAD", "POINTER_END", "SPACE", "SPECIALS",
            "UNK", "Field", "FieldError", "FramesField", "ImageField", "LabelField", "Padded", "PositionsField",
            "TextField", "Tokenizer", "Vocabulary", "build_field", "build_tokenizer", "lengths_mask", "load",
-           "load_field", "load_tokenizer", "register_field", "save_field", "tokenizer_names"]
+           "load_field", "load_tokenizer", "register_field", "save_field", "tokenizer_names", "BitsField"]

@@ -6,6 +6,8 @@
     pointer               pointer network: RNN encoder-decoder whose attention points at the inputs,
                           frames -> positions
     entailment            premise and hypothesis LSTMs, (word-by-word) attention, text + text -> label
+    ntm                   Neural Turing Machine: controller + memory + addressing heads, bits -> bits
+    bits_lstm             the NTM tasks' LSTM baseline, bits -> bits
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -21,10 +23,12 @@ from torch import nn
 
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
+from .bits_lstm import BitsLSTM, BitsLSTMOptions
 from .classifier import AttentionClassifier, ClassifierOptions
 from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
 from .init import initialize
+from .ntm import NeuralTuringMachine, NTMOptions
 from .pointer import PointerNetwork, PointerOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
 from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
@@ -37,6 +41,7 @@ FAMILIES: dict[str, type[Family]] = {
     "pointer": PointerNetwork,
     "entailment": EntailmentModel,
 }
+FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
 
 
 def register_family(name: str, family: type[Family]) -> None:
@@ -68,3 +73,4 @@ __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState
            "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
            "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
 __all__ += ["PointerNetwork", "PointerOptions"]
+__all__ += ["BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]

@@ -91,12 +91,23 @@ class Task(ABC):
             self._splits = self._generate()
         return [dict(example) for example in self._splits[name]]  # copies: a caller's edit stays its own
 
+    def split_size(self, split: str) -> int:
+        """How many examples split ``split`` holds: its size option (a task with more splits
+        than train, dev, test and long says how big the others are)."""
+        return self.options[_SIZE_OPTIONS[split]]
+
+    def distribution(self, split: str) -> str:
+        """What ``_sample`` is asked to draw for ``split``: the split's own name (most tasks ask only
+        whether it is "long"; a task with more splits may map them to its own distributions)."""
+        return split
+
     def _generate(self) -> dict[str, list[Example]]:
         seen: dict[Any, Example] = {}  # every key drawn so far -> its example
         splits = {}
         for split in self.split_names:
-            size = self.options[_SIZE_OPTIONS[split]]
+            size = self.split_size(split)
             rng = random.Random(f"attnkit.tasks:{self.name}:{self.seed}:{split}")
+            distribution = self.distribution(split)
             examples: list[Example] = []
             attempts = 0
             while len(examples) < size:
@@ -104,9 +115,9 @@ class Task(ABC):
                 if attempts > 50 * size + 1000:
                     raise ValueError(
                         f"task {self.name!r} cannot draw {size} distinct new sources for split {split!r}; "
-                        f"lower {_SIZE_OPTIONS[split]!r} or widen the ranges (options: {self.options})"
+                        f"lower {_SIZE_OPTIONS.get(split, 'its size')!r} or widen the ranges (options: {self.options})"
                     )
-                example = self._sample(rng, split)
+                example = self._sample(rng, distribution)
                 key = self.key(example)
                 if key is not None:
                     known = seen.get(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from attnkit.tasks.base import Task
+from attnkit.tasks.bits import AssociativeRecall, BitCopy, RepeatCopy
 from attnkit.tasks.dates import Dates
 from attnkit.tasks.lexical_nli import LexicalNLI
 from attnkit.tasks.needle import Needle
@@ -14,6 +15,7 @@ from attnkit.tasks.sequences import Copy, Reverse, Sort
 
 _TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, LexicalNLI)}
 _TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer networks (issue 16)
+_TASKS.update({cls.name: cls for cls in (BitCopy, RepeatCopy, AssociativeRecall)})
 
 
 def register_task(task: type[Task]) -> None:

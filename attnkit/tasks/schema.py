@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-Prediction = Literal["generate", "classify", "point"]
-PREDICTIONS = ("generate", "classify", "point")
+Prediction = Literal["generate", "classify", "point", "bits"]
+PREDICTIONS = ("generate", "classify", "point", "bits")
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,9 @@ class FieldSpec:
 @dataclass(frozen=True)
 class Schema:
     """fields: name -> FieldSpec, in example order; inputs: the names a model reads; output: the
-    name it predicts; prediction: generate (a sequence, greedy/beam search), classify (one label)
-    or point (positions in an input); metrics: names from attnkit.metrics, the first is the
+    name it predicts; prediction: generate (a sequence, greedy/beam search), classify (one label),
+    point (positions in an input) or bits (binary vectors, one per answer slot of the input; the NTM
+    tasks); metrics: names from attnkit.metrics, the first is the
     default dev metric; length_of: the field whose length buckets evaluations (default: the first
     input)."""
 

@@ -87,6 +87,29 @@ class ClassCrossEntropy:
         return Scored(loss, report, torch.tensor(len(labels)), nll)
 
 
+class BitCrossEntropy:
+    """Binary cross-entropy of bit logits (B, T, C) against 0/1 targets batch[field].data
+    (B, T, C), summed over every bit of a sequence (Graves et al. 2014's cost per sequence, here
+    in nats) and averaged over the sequences; padded steps (mask False) count nothing. Label
+    smoothing eps moves the targets to eps/2 and 1 - eps/2. Units are sequences, so the trainer's
+    rate reads sequences per second."""
+
+    def __init__(self, field: str, label_smoothing: float = 0.0) -> None:
+        self.field, self.smoothing = field, label_smoothing
+
+    def __call__(self, logits: Tensor, batch: Batch) -> Scored:
+        target = batch[self.field]
+        bits, valid = target.data, target.mask  # (B, T, C), (B, T)
+        if logits.shape != bits.shape:
+            raise ValueError(f"the model gave bit logits of shape {tuple(logits.shape)} for targets of shape "
+                             f"{tuple(bits.shape)} (field {self.field!r}); one row of C logits per target step")
+        wanted = bits * (1 - self.smoothing) + self.smoothing / 2
+        per_bit = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), wanted, reduction="none")
+        nll = (per_bit.sum(-1) * valid).sum(-1)  # (B,) summed over steps and bits
+        loss = nll.mean()
+        return Scored(loss, loss, torch.tensor(len(nll)), nll)
+
+
 class Reinforce:
     """Xu et al. 2015 §4.1, for hard attention: reward = the log-likelihood of the target under
     the sampled attention, minus a moving-average baseline b (owned here, saved with the
@@ -146,3 +169,6 @@ class Objective:
         for name, term in self.aux.items():
             if name in state:
                 term.load_state_dict(state[name])
+
+
+MAIN_TERMS["bits"] = BitCrossEntropy  # the NTM tasks (attnkit.tasks.bits)

@@ -23,6 +23,8 @@ def _step_state(name: str, t: int, batch: int, prev: torch.Tensor | None) -> dic
         return {"prev_weights": prev}
     if name == "local_m":
         return {"position": torch.full((batch,), t)}
+    if name == "ntm_addressing":  # the previous weighting; None: the initial one
+        return {"state": prev}
     return {}
 
 

@@ -17,6 +17,7 @@ CASES = {
     "label": ({}, ["yes", "no", "maybe"], ["no", "yes"]),
     "image": ({"channels": 3, "size": [4, 4]}, IMAGES, IMAGES[:2]),
     "positions": ({"of": "points"}, [[0, 1], [2]], [[2, 0, 1], [], [1]]),
+    "bits": ({"width": 2, "markers": "|", "answer_slots": True}, ["01 | -", "11"], ["10 01 | - -", "00"]),
 }
 
 
