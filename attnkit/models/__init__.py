@@ -3,6 +3,7 @@
     rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
     transformer           Transformer encoder-decoder, text -> text
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+    show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -18,17 +19,19 @@ from torch import nn
 
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
+from .captioner import CaptionerOptions, ShowAttendTell
 from .classifier import AttentionClassifier, ClassifierOptions
 from .family import Family, FamilyError
 from .init import initialize
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
-from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
+from .state import AttentionCoverage, DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
 
 FAMILIES: dict[str, type[Family]] = {
     "rnn": RNNSeq2Seq,
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
+    "show_attend_tell": ShowAttendTell,
 }
 
 
@@ -56,6 +59,7 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
     return initialize(family.from_fields(options, schema, fields), options.init, options.init_range)
 
 
-__all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState", "Family", "FamilyError", "Memory",
-           "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "StepOutput", "TransformerOptions",
-           "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
+__all__ = ["FAMILIES", "AttentionClassifier", "AttentionCoverage", "CaptionerOptions", "ClassifierOptions",
+           "DecoderState", "Family", "FamilyError", "Memory", "ModelOutput", "RNNOptions", "RNNSeq2Seq",
+           "SampledAttention", "ShowAttendTell", "StepOutput", "TransformerOptions", "TransformerSeq2Seq",
+           "TransformerState", "build_model", "get_family", "initialize", "register_family"]

@@ -80,6 +80,12 @@ class Task(ABC):
     def _sample(self, rng: random.Random, split: str) -> Example:
         """One example from the "train" distribution or, when split == "long", the long one."""
 
+    def _draw(self, rng: random.Random, split: str) -> Example:
+        """One example of split ``split``: by default from the "long" distribution for the long
+        split and the "train" one for the others; a task whose splits differ in more than that
+        (disjoint pools of source material) overrides this."""
+        return self._sample(rng, "long" if split == "long" else "train")
+
     def split(self, name: str) -> list[Example]:
         """The examples of split `name` (one of `split_names`), in generation order."""
         if name not in self.split_names:
@@ -95,7 +101,6 @@ class Task(ABC):
         for split in self.split_names:
             size = self.options[_SIZE_OPTIONS[split]]
             rng = random.Random(f"attnkit.tasks:{self.name}:{self.seed}:{split}")
-            distribution = "long" if split == "long" else "train"
             examples: list[Example] = []
             attempts = 0
             while len(examples) < size:
@@ -105,7 +110,7 @@ class Task(ABC):
                         f"task {self.name!r} cannot draw {size} distinct new sources for split {split!r}; "
                         f"lower {_SIZE_OPTIONS[split]!r} or widen the ranges (options: {self.options})"
                     )
-                example = self._sample(rng, distribution)
+                example = self._draw(rng, split)
                 key = self.key(example)
                 if key is not None:
                     known = seen.get(key)

@@ -24,7 +24,7 @@ def small(name, seed=0):
 
 
 def test_registry_lists_all_tasks():
-    assert names() == [*TEXT_TASKS, "needle"]
+    assert names() == [*TEXT_TASKS, "needle", "digits-captions"]
     for name, description, options in describe():
         assert description and "train_size" in options and name in names()
 
