@@ -84,19 +84,47 @@ def cmd_predict(args) -> int:
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
-        try:
-            example = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CommandError(f"stdin:{number}: not a JSON object ({error.msg})") from None
-        missing = [name for name in names if not isinstance(example, dict) or name not in example]
-        if missing:
-            raise CommandError(f"stdin:{number}: the example lacks {', '.join(missing)} (this run reads "
-                               f"{', '.join(names)})")
-        examples.append(example)
+        examples.append(_tsv_example(run, line, number) if args.tsv else _json_example(names, line, number))
     for prediction in run.predict(examples, decode) if examples else []:
+        if args.tsv:
+            print(_tsv_answer(prediction))
+            continue
         found = [p.to_json() for p in prediction] if isinstance(prediction, list) else prediction.to_json()
         print(json.dumps(found, ensure_ascii=False))
     return 0
+
+
+def _json_example(names, line: str, number: int) -> dict:
+    import json
+
+    try:
+        example = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"stdin:{number}: not a JSON object ({error.msg})") from None
+    missing = [name for name in names if not isinstance(example, dict) or name not in example]
+    if missing:
+        raise CommandError(f"stdin:{number}: the example lacks {', '.join(missing)} (this run reads "
+                           f"{', '.join(names)})")
+    return example
+
+
+def _tsv_example(run, line: str, number: int) -> dict:
+    """One line of the run's inputs separated by tabs (premise<TAB>hypothesis), each read by its field."""
+    names = run.schema.inputs
+    columns = line.rstrip("\r\n").split("\t")
+    if len(columns) != len(names):
+        raise CommandError(f"stdin:{number}: expected {len(names)} tab-separated column"
+                           f"{'s' if len(names) > 1 else ''} ({', '.join(names)}), got {len(columns)}")
+    return {name: run.fields[name].parse_input(text) for name, text in zip(names, columns, strict=True)}
+
+
+def _tsv_answer(prediction) -> str:
+    """label<TAB>probability for a classification; the best text<TAB>log-probability otherwise."""
+    best = prediction[0] if isinstance(prediction, list) else prediction
+    probabilities = getattr(best, "probabilities", None)
+    if probabilities is not None:
+        return f"{best.text}\t{probabilities[best.text]:.4f}"
+    return f"{best.text}\t{best.score:.4f}"
 
 
 def cmd_average(args) -> int:
@@ -128,12 +156,22 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_plot(args) -> int:
-    from .microscope import plot_heads, plot_sources, plot_steps
+    from .microscope import is_text_generation, plot_heads, plot_inputs, plot_sources, plot_steps
     from .run import open_run
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
     decode = _decode_config(run, args)
     plots = run.directory / "plots"
+    if not is_text_generation(run):
+        if args.steps or args.heads or args.words:
+            raise CommandError("--steps, --heads and --words draw text translations; "
+                               f"{run.directory} predicts by {run.schema.prediction} from "
+                               f"{', '.join(run.fields[n].kind for n in run.schema.inputs)}")
+        out = Path(args.out) if args.out else plots / f"{run.schema.prediction}-{_slug(' '.join(args.source))}.png"
+        predictions, paths = plot_inputs(run, args.source, decode, out)
+        for prediction, path in zip(predictions, paths, strict=True):
+            print(f"{prediction.text}\n{path}")
+        return 0
     if args.steps and len(args.source) != 1:
         raise CommandError(f"--steps draws one sentence; got {len(args.source)} sources")
     if args.steps:
@@ -310,8 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
                                         "print one JSON line per example: the output (a label, a text or, with "
                                         "--n-best, a list of hypotheses), its scores and the attention weights.",
                             epilog="example:\n  echo '{\"source\": \"14 March 2021\"}' | attnkit predict runs/demo\n"
-                                   "  attnkit predict runs/needle < examples.jsonl")
+                                   "  attnkit predict runs/needle < examples.jsonl\n"
+                                   "  printf 'the dog is sleeping\\tthe animal is sleeping\\n' | "
+                                   "attnkit predict runs/nli --tsv")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
+    p.add_argument("--tsv", action="store_true", help="read the run's inputs as tab-separated columns (e.g. "
+                   "premise<TAB>hypothesis) and print 'label<TAB>probability' (or 'text<TAB>log_prob') per line")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_predict)
 
@@ -349,7 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "  attnkit plot runs/demo '14 March 2021' '2 May 1999' --out grid.png\n"
                                    "  attnkit plot runs/demo '14 March 2021' --beam 5 --steps")
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
-    p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid")
+    p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid. For a run with another "
+                   "input (an image path, a .npy of frames) or several inputs (premise, hypothesis), the inputs of "
+                   "each example in turn; one picture per example")
     p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png, grid-..., steps-...)")
     p.add_argument("--words", action="store_true", help="merge subword pieces into words")
     p.add_argument("--steps", action="store_true", help="one panel per output step of the chosen hypothesis "

@@ -64,6 +64,12 @@ def _task_names() -> list[str]:
     return names()
 
 
+def _format_names() -> list[str]:
+    from .tasks.files import FILE_FORMATS  # as above
+
+    return list(FILE_FORMATS)
+
+
 @dataclass(frozen=True)
 class AttentionConfig:
     name: str = option("additive", "mechanism name from `attnkit mechanisms` (aliases work)",
@@ -113,8 +119,11 @@ class DataConfig:
     task: str | None = option("dates", "embedded task from `attnkit tasks`; null to read files",
                               choices=_task_names)
     task_options: dict = option({}, "task options, e.g. {max_len: 30} for reverse")
+    format: str = option("text", "users' files (task null): text (a TSV source<TAB>target or two aligned files) "
+                                 "or nli (SNLI/MultiNLI .jsonl, or a premise<TAB>hypothesis<TAB>label TSV)",
+                         choices=_format_names)
     train: str | None = option(None, "training data: a TSV file (source<TAB>target) or two aligned "
-                                     "files 'src.txt,tgt.txt' (used when task is null)")
+                                     "files 'src.txt,tgt.txt' (used when task is null); see data.format")
     dev: str | None = option(None, "dev data, same forms as train")
     test: str | None = option(None, "test data, same forms as train")
     header: bool = option(False, "TSV files start with a header line to skip")
@@ -152,7 +161,7 @@ class TrainConfig:
         None, "keep the last N evaluation checkpoints as checkpoints/step-<step>.pt besides last.pt and best.pt "
               "(`attnkit average` averages them); null: none")
     eval_sentences: int = option(500, "dev sentences decoded at each evaluation")
-    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "loss"] = option(
+    metric: Literal["exact_match", "bleu", "chrf", "accuracy", "macro_f1", "loss"] = option(
         "exact_match", "dev metric for the best checkpoint and early stopping (one of the task's metrics, or loss)")
     patience: int | None = option(5, "stop after this many evaluations without improvement (null: never)")
     target_score: float | None = option(None, "stop as soon as the dev metric reaches this value")
@@ -284,6 +293,8 @@ def _check_combinations(config: Config, source: str) -> None:
     checks = [
         (config.data.task is not None or config.data.train is not None,
          "data.task is null, so data.train must name a training file"),
+        (config.data.format in _format_names(),
+         f"data.format {config.data.format!r} is not a file format; choose one of {', '.join(_format_names())}"),
         (config.data.max_tokens > 0, "data.max_tokens must be positive"),
         (config.data.max_sentences is None or config.data.max_sentences > 0,
          "data.max_sentences must be positive (or null: no cap)"),

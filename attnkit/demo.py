@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from .config import DecodeConfig, config_from_dict
+from .demo_entailment import run_entailment_demo
 from .run import load_splits, train
 from .viz import plot_alignment, plot_alignment_grid
 
@@ -73,4 +74,4 @@ def run_demo(run_dir: Path, *, minutes: float = 2.5, threads: int = 1) -> int:
 
 
 # `attnkit demo [NAME]`: each application's few-minute demo, run(run_dir, minutes=, threads=) -> exit status
-DEMOS = {"dates": run_demo}
+DEMOS = {"dates": run_demo, "entailment": run_entailment_demo}

@@ -111,16 +111,36 @@ def _bleu_of_order(order: int) -> Callable[[Sequence[str], Sequence[str]], Score
     return score
 
 
+def per_class_f1(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
+    """F1 (0..100) of every label that occurs in the references or the predictions:
+    2 * precision * recall / (precision + recall), 0 when a label is never right."""
+    _check_pair(hypotheses, references)
+    found = {}
+    for label in sorted(set(references) | set(hypotheses)):
+        right = sum(h == r == label for h, r in zip(hypotheses, references, strict=True))
+        predicted, actual = sum(h == label for h in hypotheses), sum(r == label for r in references)
+        found[label] = 200.0 * right / (predicted + actual) if right else 0.0
+    return found
+
+
+def macro_f1(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """The mean over the reference labels of each label's F1 (per_class_f1), 0..100."""
+    f1 = per_class_f1(hypotheses, references)
+    labels = sorted(set(references))
+    return Score("macro_f1", sum(f1[label] for label in labels) / len(labels) if labels else 0.0)
+
+
 METRICS: dict[str, Callable[[Sequence[str], Sequence[str]], Score]] = {
     **{f"bleu{n}": _bleu_of_order(n) for n in range(1, 5)},
     "bleu": bleu,
     "chrf": chrf,
     "exact_match": exact_match,
     "accuracy": accuracy,
+    "macro_f1": macro_f1,
 }
 
 LABELS: dict[str, str] = {**{f"bleu{n}": f"BLEU-{n}" for n in range(1, 5)}, "bleu": "BLEU", "chrf": "chrF",
-                          "exact_match": "exact match", "accuracy": "accuracy"}
+                          "exact_match": "exact match", "accuracy": "accuracy", "macro_f1": "macro F1"}
 
 
 def compute(name: str, hypotheses: Sequence[str], references: Sequence[str]) -> Score:

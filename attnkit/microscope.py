@@ -6,6 +6,10 @@
   Transformer), one heatmap per layer and head of the cross-attention and of the decoder's
   self-attention, teacher-forced on the chosen hypothesis.
 
+Any other run (an image, frames or several inputs; a classifier or a pointer) goes through
+``plot_inputs``: each argument is read by the run's input field (``Field.parse_input``), the run's
+predictor answers, and every prediction draws itself (its ``draw(path, title=)``).
+
 Sits at the run.py floor: it opens nothing itself, it draws what a Run decodes.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -39,14 +44,13 @@ def _style(run: Run) -> str:
     return f", style {style}" if style else ""
 
 
-def require_text_generation(run: Run) -> None:
-    """`attnkit plot` reads sources as text and draws what a generating run wrote; any other run
-    is refused with what to use instead."""
-    if run.input_field.kind != "text" or run.schema.prediction != "generate":
-        raise RunError(f"attnkit plot draws a text source's translation; {run.directory} reads "
-                       f"{run.input_field.kind} and predicts by {run.schema.prediction}: see its attention with "
-                       "`attnkit predict` (JSON lines with the weights), `attnkit report` or "
-                       "attnkit.load().attention()")
+def require_text_generation(run: Run, what: str = "this plot") -> None:
+    """The grid, --steps and --heads plots read sources as text and draw what a generating run
+    wrote; any other run is refused, naming what draws it instead."""
+    if not is_text_generation(run):
+        raise RunError(f"{what} draws a text source's translation; {run.directory} reads "
+                       f"{', '.join(run.fields[n].kind for n in run.schema.inputs)} and predicts by "
+                       f"{run.schema.prediction}: plot it without --steps/--heads (one picture per example)")
 
 
 def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Path, *,
@@ -66,9 +70,43 @@ def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Pa
     return best, path
 
 
+def is_text_generation(run: Run) -> bool:
+    """Whether the run turns one text input into generated text (the heatmap, grid, steps and
+    heads plots); every other run is drawn by ``plot_inputs``."""
+    return len(run.schema.inputs) == 1 and run.input_field.kind == "text" and run.schema.prediction == "generate"
+
+
+def numbered(out: Path, index: int, count: int) -> Path:
+    """out itself for a single picture; OUT-1.png, OUT-2.png ... for several."""
+    return out if count == 1 else out.with_name(f"{out.stem}-{index + 1}{out.suffix or '.png'}")
+
+
+def plot_inputs(run: Run, arguments: Sequence[str], decode: DecodeConfig, out: Path) -> tuple[list[Any], list[Path]]:
+    """Read the arguments as examples (a run with k inputs takes them k at a time, in the order of
+    its schema's inputs), predict each, and let each prediction draw itself: one PNG per example
+    (out, or OUT-1.png, OUT-2.png ... for several). Returns the best predictions and the paths."""
+    names = run.schema.inputs
+    if not arguments or len(arguments) % len(names):
+        raise RunError(f"{run.directory} reads {len(names)} input{'s' if len(names) > 1 else ''} per example "
+                       f"({', '.join(names)}); got {len(arguments)} argument{'s' if len(arguments) != 1 else ''}")
+    groups = [arguments[i:i + len(names)] for i in range(0, len(arguments), len(names))]
+    examples = [{name: run.fields[name].parse_input(text) for name, text in zip(names, group, strict=True)}
+                for group in groups]
+    found = run.predict(examples, decode)
+    best = [answer[0] if isinstance(answer, list) else answer for answer in found]
+    paths = []
+    for index, (group, prediction) in enumerate(zip(groups, best, strict=True)):
+        try:
+            paths.append(prediction.draw(numbered(out, index, len(groups)),
+                                         title=f"{' | '.join(group)} → {prediction.text}"))
+        except ValueError as error:
+            raise RunError(f"{run.directory} (model.type {run.config.model.type}{_style(run)}): {error}") from None
+    return best, paths
+
+
 def plot_steps(run: Run, source: str, decode: DecodeConfig, out: Path) -> tuple[Translation, Path]:
     """The chosen hypothesis of the search ``decode`` (beam or greedy), one panel per output step."""
-    require_text_generation(run)
+    require_text_generation(run, "--steps")
     best = run.translate([source], decode)[0][0]
     _require_alignment(run, [best])
     search = "greedy" if decode.beam_size == 1 else f"beam {decode.beam_size}"

@@ -36,8 +36,8 @@ from .decode.scoring import SplitResult, best_of, predict_examples, score_split
 from .fields import Field, FieldError, build_field, load, save_field
 from .models import build_model, get_family
 from .run_lock import RunLock
-from .tasks import Schema, get_task, text_to_text
-from .tasks.files import read_text_pairs
+from .tasks import Schema, get_task
+from .tasks.files import file_format
 from .train import Objective, Trainer, TrainResult, init_world, load_checkpoint, shutdown
 from .train.distributed import barrier
 
@@ -66,10 +66,12 @@ def pick_device(name: str) -> torch.device:
 
 
 def read_files(spec: str, config: Config, split: str, header: bool | None = None) -> list[dict]:
-    """'data.tsv' or 'src.txt,tgt.txt' -> examples (``header`` None: the config's data.header).
-    Long training examples are dropped later, counted in the model's tokens (drop_long)."""
-    return read_text_pairs(spec, option=f"data.{split}", header=config.data.header if header is None else header,
-                           strict=config.data.strict)
+    """A file spec of format data.format (text: 'data.tsv' or 'src.txt,tgt.txt') -> examples
+    (``header`` None: the config's data.header). Long training examples are dropped later,
+    counted in the model's tokens (drop_long)."""
+    read = file_format(config.data.format).read
+    return read(spec, option=f"data.{split}", header=config.data.header if header is None else header,
+                strict=config.data.strict)
 
 
 def drop_long(fields: Mapping[str, Field], examples: list[dict], encoded: list[dict], limit: int,
@@ -111,7 +113,7 @@ def schema_for(config: Config) -> Schema:
     """The task's schema (users' files: text -> text), with data.tokenizer and
     data.sentencepiece_vocab_size applied to its text fields."""
     data = config.data
-    schema = get_task(data.task, **data.task_options).schema() if data.task else text_to_text("word")
+    schema = get_task(data.task, **data.task_options).schema() if data.task else file_format(data.format).schema()
     for name, spec in schema.fields.items():
         if spec.kind != "text":
             continue

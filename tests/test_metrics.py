@@ -58,7 +58,7 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 
 def test_compute_dispatches_by_name():
-    assert set(METRICS) == {"bleu", "bleu1", "bleu2", "bleu3", "bleu4", "chrf", "exact_match", "accuracy"}
+    assert set(METRICS) == {"bleu", "bleu1", "bleu2", "bleu3", "bleu4", "chrf", "exact_match", "accuracy", "macro_f1"}
     for name in METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 

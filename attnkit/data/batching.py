@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from attnkit.fields import Field, Padded
+from attnkit.fields import Field, FieldError, Padded
 
 Encoded = Mapping[str, Any]
 
@@ -129,6 +129,14 @@ def make_batches(
 
 def encode_examples(fields: Mapping[str, Field], examples: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Each example's parts encoded by their fields (parts without a field, e.g. metadata, and
-    fields the example lacks, e.g. the output at prediction time, are left out)."""
-    return [{name: field.encode(example[name]) for name, field in fields.items() if name in example}
-            for example in examples]
+    fields the example lacks, e.g. the output at prediction time, are left out). A part its field
+    refuses raises FieldError naming the example's "where" (file:line) when it has one."""
+    encoded = []
+    for example in examples:
+        try:
+            encoded.append({name: field.encode(example[name]) for name, field in fields.items() if name in example})
+        except FieldError as error:
+            if "where" not in example:
+                raise
+            raise FieldError(f"{example['where']}: {error}") from None
+    return encoded

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -23,6 +24,17 @@ from ..data import Batch, collate
 from ..precision import autocast
 from ..tasks.schema import Schema
 from .search import Hypothesis, beam_search, greedy_search, max_output_length
+
+
+def _draw_heatmap(heatmap: tuple[list[str], list[str], Tensor] | None, path: Path, title: str | None,
+                  axis_names: tuple[str, str] = ("source", "output")) -> Path:
+    """A prediction's ``heatmap()`` (columns, rows, weights (rows, columns)) drawn to ``path``."""
+    if heatmap is None:
+        raise ValueError("this prediction has no attention weights to draw")
+    from ..viz import plot_alignment
+
+    columns, rows, weights = heatmap
+    return plot_alignment(weights, columns, rows, path, title=title, axis_names=axis_names)
 
 
 @dataclass
@@ -49,6 +61,10 @@ class Translation:
         """(column labels, row labels, weights (rows, columns)) to draw, or None without attention."""
         return None if self.alignment is None else (self.source_tokens, self.alignment_labels, self.alignment)
 
+    def draw(self, path: Path, *, title: str | None = None) -> Path:
+        """The alignment heatmap as a PNG at ``path`` (ValueError without attention)."""
+        return _draw_heatmap(self.heatmap(), path, title)
+
     def to_json(self) -> dict[str, Any]:
         """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
         return {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
@@ -60,27 +76,47 @@ class Translation:
 @dataclass
 class Classification:
     """A classifier's answer as text: ``text`` the label, the probability of every label, the
-    input's labels (tokens, frame names) and the attention weights (S,) over them, or None."""
+    first input's labels (tokens, frame names) and the attention weights over them: (S,) for one
+    query, or (T, S) with ``row_tokens`` (the second input's tokens, e.g. each hypothesis word
+    over the premise); None without attention."""
 
     text: str
     probabilities: dict[str, float]
     source_tokens: list[str]
     weights: torch.Tensor | None
+    row_tokens: list[str] | None = None
+    axis_names: tuple[str, str] = ("input", "answer")  # what the columns and the rows are, for plots
 
     def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
-        """(input labels, [the answer], weights (1, S)) to draw, or None without attention."""
-        return None if self.weights is None else (self.source_tokens, [self.text], self.weights[None])
+        """(input labels, row labels, weights (rows, S)) to draw: rows are the second input's
+        tokens for (T, S) weights, else [the answer]; None without attention."""
+        if self.weights is None:
+            return None
+        if self.weights.dim() == 2:
+            return self.source_tokens, list(self.row_tokens or []), self.weights
+        return self.source_tokens, [self.text], self.weights[None]
+
+    def draw(self, path: Path, *, title: str | None = None) -> Path:
+        """The weights over the input (one row per row token, or one labelled with the answer)
+        as a PNG at ``path``."""
+        return _draw_heatmap(self.heatmap(), path, title, self.axis_names)
 
     def to_json(self) -> dict[str, Any]:
-        """The answer as plain data (`attnkit predict`): label, probabilities, attention weights."""
+        """The answer as plain data (`attnkit predict`): label, probabilities, attention weights
+        (a list, or a list of rows for (T, S) weights)."""
         return {"output": self.text, "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
-                "attention": None if self.weights is None else [round(float(w), 4) for w in self.weights.tolist()]}
+                "attention": None if self.weights is None else _rounded(self.weights.tolist())}
+
+
+def _rounded(values: Any) -> Any:
+    return [_rounded(v) for v in values] if isinstance(values, list) else round(float(values), 4)
 
 
 @dataclass
 class Classified:
     """One classifier answer: the label id, the probabilities of every label (C,), and the
-    attention weights (S_real,) over the input, or None when the model has no attention."""
+    attention weights over the first input, (S_real,) or (T_real, S_real) with one row per real
+    position of the second input, or None when the model has no attention."""
 
     label: int
     probabilities: Tensor
@@ -130,33 +166,46 @@ class GenerationPredictor:
 
 
 class ClassificationPredictor:
-    """The argmax label of the model's logits (B, C), with the softmax and the weights (B, S)
-    cut to each input's real length."""
+    """The argmax label of the model's logits (B, C), with the softmax and the weights cut to
+    each example's real lengths: (B, S) over the first input, or (B, T, S) with rows over the
+    second input (a premise/hypothesis model's word-by-word weights)."""
 
     def __init__(self, decode: DecodeConfig, schema: Schema) -> None:
         self.input, self.output = schema.inputs[0], schema.output
+        self.rows = schema.inputs[1] if len(schema.inputs) > 1 else None
 
     @torch.inference_mode()
     def __call__(self, model, batch: Batch) -> list[Classified]:
         out = model(batch, need_weights=True)
         probabilities = torch.softmax(out.logits.float(), dim=-1).cpu()  # (B, C)
-        weights = None if out.weights is None else out.weights.float().cpu()  # (B, S)
-        lengths = batch[self.input].lengths.tolist()
-        return [Classified(int(p.argmax()), p, None if weights is None else weights[row, :lengths[row]])
-                for row, p in enumerate(probabilities)]
+        weights = None if out.weights is None else out.weights.float().cpu()  # (B, S) or (B, T, S)
+        columns = batch[self.input].lengths.tolist()
+        if weights is not None and weights.dim() == 3:
+            if self.rows is None:
+                raise ValueError("a classifier returned (B, T, S) weights for a task with one input")
+            rows = batch[self.rows].lengths.tolist()
+            cut = [weights[b, :rows[b], :columns[b]] for b in range(len(rows))]
+        else:
+            cut = [None if weights is None else weights[b, :columns[b]] for b in range(len(columns))]
+        return [Classified(int(p.argmax()), p, w) for p, w in zip(probabilities, cut, strict=True)]
 
     @torch.inference_mode()
     def forced_attention(self, model, batch: Batch) -> list[Tensor] | None:
-        """The weights (1, S_i) each answer rested on (a classifier reads no reference)."""
+        """The weights (rows, S_i) each answer rested on (a classifier reads no reference)."""
         found = self(model, batch)
-        return None if found[0].weights is None else [f.weights[None] for f in found]
+        if found[0].weights is None:
+            return None
+        return [f.weights if f.weights.dim() == 2 else f.weights[None] for f in found]
 
     def present(self, found: Classified, fields: Mapping[str, Any], example: Mapping[str, Any]) -> Classification:
         """The answer for one raw example as a Classification."""
         labels = fields[self.output]
+        rows, axes = None, (self.input, "answer")
+        if found.weights is not None and found.weights.dim() == 2:
+            rows, axes = fields[self.rows].item_labels(example[self.rows]), (self.input, self.rows)
         return Classification(labels.decode(found.label),
                               {labels.decode(i): float(p) for i, p in enumerate(found.probabilities)},
-                              fields[self.input].item_labels(example[self.input]), found.weights)
+                              fields[self.input].item_labels(example[self.input]), found.weights, rows, axes)
 
 
 PREDICTORS: dict[str, Callable[[DecodeConfig, Schema], Any]] = {"generate": GenerationPredictor,

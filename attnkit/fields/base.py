@@ -119,6 +119,12 @@ class Field(ABC):
         encoding; a text field shows the tokens as written, unknown ones included)."""
         return self.labels(self.encode(item))
 
+    def parse_input(self, text: str) -> Any:
+        """A command-line argument as a raw item of this field (`attnkit plot`): text as typed,
+        an image or a feature file by its path. Raises FieldError for a kind that cannot be given
+        on a command line."""
+        raise FieldError(f"a {self.kind} field cannot be read from the command line")
+
     def describe(self) -> str:
         """One line for the start-up summary (e.g. 'text, char tokens, 48 types')."""
         return self.kind

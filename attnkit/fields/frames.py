@@ -98,5 +98,13 @@ class FramesField(Field):
             return [str(i) for i in range(len(encoded))]
         return [f"{i * self.frame_seconds:.2f}s" for i in range(len(encoded))]
 
+    def parse_input(self, text: str) -> np.ndarray:
+        """The argument is the path of a NumPy file (.npy) holding one (L, D) array."""
+        try:
+            return self._array(np.load(text, allow_pickle=False))
+        except (OSError, ValueError) as error:
+            raise FieldError(f"cannot read frames from {text}: {error} "
+                             "(give a .npy file of one (L, D) array)") from None
+
     def describe(self) -> str:
         return f"frames ({self.dim} features, {self.normalise} normalisation)"

@@ -235,6 +235,10 @@ class ImageField(Field):
         rows, cols = math.ceil(encoded.shape[1] / CELL), math.ceil(encoded.shape[2] / CELL)
         return [f"r{row}c{col}" for row in range(rows) for col in range(cols)]
 
+    def parse_input(self, text: str) -> Path:
+        """The argument is an image file's path (read, and refused clearly, when encoded)."""
+        return Path(text)
+
     def describe(self) -> str:
         size = "own size" if self.size is None else f"{self.size[0]}x{self.size[1]}"
         return f"image ({self.channels} channel{'s' if self.channels > 1 else ''}, {size})"

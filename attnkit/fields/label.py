@@ -60,5 +60,9 @@ class LabelField(Field):
     def size(self) -> int:
         return len(self.classes)
 
+    def parse_input(self, text: str) -> str:
+        """The argument is the label's name."""
+        return text
+
     def describe(self) -> str:
         return f"label ({len(self.classes)} classes: {', '.join(self.classes[:6])}{', ...' if self.size > 6 else ''})"

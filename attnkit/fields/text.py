@@ -127,6 +127,10 @@ class TextField(Field):
         """Vocabulary size (ids 0..size-1)."""
         return len(self._require_vocab())
 
+    def parse_input(self, text: str) -> str:
+        """The argument is the text itself."""
+        return text
+
     def describe(self) -> str:
         size = "unfitted" if self.vocab is None else f"{len(self.vocab):,} types"
         return f"text ({self.tokenizer.name} tokens, {size}{', generated' if self.generated else ''})"

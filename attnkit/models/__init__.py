@@ -3,6 +3,7 @@
     rnn                   recurrent encoder-decoder (none / Bahdanau / Luong styles), text -> text
     transformer           Transformer encoder-decoder, text -> text
     attention_classifier  recurrent encoder + attention pooling, text or frames -> label
+    entailment            premise and hypothesis LSTMs, (word-by-word) attention, text + text -> label
     show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
@@ -21,6 +22,7 @@ from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
 from .captioner import CaptionerOptions, ShowAttendTell
 from .classifier import AttentionClassifier, ClassifierOptions
+from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
 from .init import initialize
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
@@ -31,6 +33,7 @@ FAMILIES: dict[str, type[Family]] = {
     "rnn": RNNSeq2Seq,
     "transformer": TransformerSeq2Seq,
     "attention_classifier": AttentionClassifier,
+    "entailment": EntailmentModel,
     "show_attend_tell": ShowAttendTell,
 }
 
@@ -60,6 +63,7 @@ def build_model(options: ModelOptions, schema: Schema, fields: Mapping[str, Any]
 
 
 __all__ = ["FAMILIES", "AttentionClassifier", "AttentionCoverage", "CaptionerOptions", "ClassifierOptions",
-           "DecoderState", "Family", "FamilyError", "Memory", "ModelOutput", "RNNOptions", "RNNSeq2Seq",
-           "SampledAttention", "ShowAttendTell", "StepOutput", "TransformerOptions", "TransformerSeq2Seq",
-           "TransformerState", "build_model", "get_family", "initialize", "register_family"]
+           "DecoderState", "EntailmentModel", "EntailmentOptions", "Family", "FamilyError", "Memory",
+           "ModelOutput", "RNNOptions", "RNNSeq2Seq", "SampledAttention", "ShowAttendTell", "StepOutput",
+           "TransformerOptions", "TransformerSeq2Seq", "TransformerState", "build_model", "get_family",
+           "initialize", "register_family"]

@@ -13,13 +13,13 @@ import base64
 import html
 import json
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from ..decode.scoring import best_of
 from ..evaluation import AttentionReport, attention_cells, attention_report, decode_config, examples_for
-from ..metrics import LABELS, by_length, compute
+from ..metrics import LABELS, by_length, compute, per_class_f1
 from ..run import Run, RunError, open_run
 from ..viz import plot_metric_by_length, plot_training_curves
 
@@ -37,6 +37,7 @@ class Example:
     weights: list[list[float]]
     reference: str
     correct: bool
+    axes: list[str] = field(default_factory=lambda: ["source", "output"])  # what the two rows are
 
 
 def _data_uri(path: Path) -> str:
@@ -91,8 +92,27 @@ def _examples(predictions, references: list[str]) -> list[Example]:
             return []
         source, labels, matrix = best.heatmap()
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
-        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip()))
+        axes = list(getattr(best, "axis_names", ("source", "output")))
+        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes))
     return found
+
+
+def _confusion_html(schema, hypotheses: list[str], references: list[str]) -> str:
+    """For a classifying run: the confusion matrix (rows: the reference label, columns: the
+    predicted one) and each label's F1; nothing for other runs."""
+    if schema.prediction != "classify":
+        return ""
+    labels = sorted(set(references) | set(hypotheses))
+    counts = {(r, h): 0 for r in labels for h in labels}
+    for h, r in zip(hypotheses, references, strict=True):
+        counts[r, h] += 1
+    f1 = per_class_f1(hypotheses, references)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in labels)
+    body = "".join(f"<tr><th>{html.escape(r)}</th>" + "".join(
+        f'<td class="{"hit" if r == h else ""}">{counts[r, h]}</td>' for h in labels)
+        + f"<td>{f1.get(r, 0.0):.1f}</td></tr>" for r in labels)
+    return (f'<h2>Confusion matrix</h2><table class="stats" id="confusion"><tr><th>reference \\ predicted</th>'
+            f"{head}<th>F1</th></tr>{body}</table>")
 
 
 def _json_block(examples: list[Example]) -> str:
@@ -135,6 +155,7 @@ def build_page(run: Run, *, examples: int = 12, split: str = "dev") -> str:
     fields = {"title": html.escape(run.directory.name), "summary": html.escape(summary), "split": html.escape(split),
               "metric_label": html.escape(label), "curves": _curves_html(run),
               "lengths": _image(lengths_png, f"{label} by source length"),
+              "classes": _confusion_html(schema, hypotheses, references),
               "stats": _stats_html(attention_report(run, data)), "data": _json_block(viewer),
               "no_examples": "No alignments to show: this model has no attention." if examples else
                              "No examples requested (--examples 0)."}

@@ -78,13 +78,9 @@ class Task(ABC):
 
     @abstractmethod
     def _sample(self, rng: random.Random, split: str) -> Example:
-        """One example from the "train" distribution or, when split == "long", the long one."""
-
-    def _draw(self, rng: random.Random, split: str) -> Example:
-        """One example of split ``split``: by default from the "long" distribution for the long
-        split and the "train" one for the others; a task whose splits differ in more than that
-        (disjoint pools of source material) overrides this."""
-        return self._sample(rng, "long" if split == "long" else "train")
+        """One example of ``split`` (train, dev, test or long). Most tasks draw train, dev and test
+        from one distribution and ask only whether split == "long"; a task that keeps combinations
+        of parts apart (lexical-nli) draws each split from its own share."""
 
     def split(self, name: str) -> list[Example]:
         """The examples of split `name` (one of `split_names`), in generation order."""
@@ -110,7 +106,7 @@ class Task(ABC):
                         f"task {self.name!r} cannot draw {size} distinct new sources for split {split!r}; "
                         f"lower {_SIZE_OPTIONS[split]!r} or widen the ranges (options: {self.options})"
                     )
-                example = self._draw(rng, split)
+                example = self._sample(rng, split)
                 key = self.key(example)
                 if key is not None:
                     known = seen.get(key)

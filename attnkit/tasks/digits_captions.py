@@ -116,13 +116,10 @@ class DigitsCaptions(Task):
     def key(self, example):
         return None  # noise and positions make every canvas new; scans are kept apart by pool
 
-    def _draw(self, rng: random.Random, split: str) -> dict:
+    def _sample(self, rng: random.Random, split: str) -> dict:
         """Train, dev and test draw their digits from their own scan pools; long from test's."""
         pool = "test" if split == "long" else split
         return self.canvas(rng, "long" if split == "long" else "train", pool)
-
-    def _sample(self, rng: random.Random, split: str) -> dict:
-        return self.canvas(rng, split, "train")
 
     def canvas(self, rng: random.Random, distribution: str, pool: str) -> dict:
         """One example drawn with ``rng``: digits from scan pool ``pool``, as many as the

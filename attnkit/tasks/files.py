@@ -1,14 +1,23 @@
-"""Users' own text files as examples: one TSV file (source<TAB>target) or two line-aligned files.
+"""Users' own files as examples, in the formats of ``FILE_FORMATS`` (``data.format``):
 
-The files become the same dict examples an embedded task yields (``{"source": ..., "target":
-...}``), read through `attnkit.data.read_parallel` (file:line errors, dropped-line counts).
+- ``text``: one TSV file (source<TAB>target) or two line-aligned files, read through
+  `attnkit.data.read_parallel` (file:line errors, dropped-line counts) into the same dict
+  examples an embedded task yields (``{"source": ..., "target": ...}``);
+- ``nli``: entailment pairs, SNLI/MultiNLI jsonl or a premise/hypothesis/label TSV
+  (``tasks/nli_files.py``).
+
+A format is a reader (spec, option=, header=, strict=) -> examples and the schema of its examples.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from attnkit.data import read_parallel
+from attnkit.tasks.nli_files import nli_schema, read_nli
+from attnkit.tasks.schema import Schema, text_to_text
 
 
 def read_text_pairs(spec: str, *, option: str, header: bool = False, strict: bool = False,
@@ -22,3 +31,26 @@ def read_text_pairs(spec: str, *, option: str, header: bool = False, strict: boo
                              header=header)
     where = str(parts[0]) if len(parts) == 1 else f"{parts[0]} + {parts[1]}"
     return [{"source": p.source, "target": p.target, "where": f"{where}:{p.line}"} for p in pairs]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How to read one kind of users' file (``read``) and what its examples hold (``schema``)."""
+
+    read: Callable[..., list[dict]]
+    schema: Callable[[], Schema]
+    description: str
+
+
+FILE_FORMATS: dict[str, FileFormat] = {
+    "text": FileFormat(read_text_pairs, lambda: text_to_text("word"),
+                       "source -> target text: a TSV (source<TAB>target) or 'src.txt,tgt.txt'"),
+    "nli": FileFormat(read_nli, nli_schema,
+                      "premise + hypothesis -> label: SNLI/MultiNLI .jsonl or a premise<TAB>hypothesis<TAB>label TSV"),
+}
+
+
+def file_format(name: str) -> FileFormat:
+    if name not in FILE_FORMATS:
+        raise ValueError(f"data.format {name!r} is not a file format; choose one of {', '.join(FILE_FORMATS)}")
+    return FILE_FORMATS[name]

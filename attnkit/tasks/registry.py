@@ -7,11 +7,13 @@ from typing import Any
 from attnkit.tasks.base import Task
 from attnkit.tasks.dates import Dates
 from attnkit.tasks.digits_captions import DigitsCaptions
+from attnkit.tasks.lexical_nli import LexicalNLI
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 
-_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, DigitsCaptions)}
+_TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, LexicalNLI,
+                                                                 DigitsCaptions)}
 
 
 def register_task(task: type[Task]) -> None:

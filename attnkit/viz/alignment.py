@@ -138,8 +138,10 @@ def _fontsize(cell: float) -> float:
 
 def draw_heatmap(axes: Axes, matrix: np.ndarray, source_tokens: Sequence[str],
                  target_tokens: Sequence[str], *, cmap: str = "gray", vmax: float = 1.0,
-                 fontsize: float = 10.0, title: str | None = None) -> AxesImage:
-    """Draw one (T, S) alignment on axes: source tokens on top, output tokens down the left."""
+                 fontsize: float = 10.0, title: str | None = None,
+                 axis_names: tuple[str, str] = ("source", "output")) -> AxesImage:
+    """Draw one (T, S) alignment on axes: source tokens on top, output tokens down the left;
+    ``axis_names`` names the columns and the rows (e.g. premise, hypothesis)."""
     image = axes.imshow(matrix, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto",
                         interpolation="nearest")
     axes.xaxis.tick_top()
@@ -148,8 +150,8 @@ def draw_heatmap(axes: Axes, matrix: np.ndarray, source_tokens: Sequence[str],
     _ticks(axes.set_xticks, axes.set_xticklabels, source_tokens, fontsize, rotation=rotate)
     _ticks(axes.set_yticks, axes.set_yticklabels, target_tokens, fontsize)
     axes.tick_params(length=0)
-    axes.set_xlabel("source", fontsize=fontsize)
-    axes.set_ylabel("output", fontsize=fontsize)
+    axes.set_xlabel(axis_names[0], fontsize=fontsize)
+    axes.set_ylabel(axis_names[1], fontsize=fontsize)
     if title:
         figure = axes.get_figure()
         inches = axes.get_position().width * figure.get_figwidth() if figure is not None else 4.0
@@ -172,7 +174,8 @@ def _vmax(matrices: Sequence[np.ndarray]) -> float:
 
 def plot_alignment(weights: Any, source_tokens: Sequence[str], target_tokens: Sequence[str],
                    path: str | os.PathLike[str], *, title: str | None = None,
-                   merge_subwords: bool = False, marker: str = "▁", cmap: str = "gray") -> Path:
+                   merge_subwords: bool = False, marker: str = "▁", cmap: str = "gray",
+                   axis_names: tuple[str, str] = ("source", "output")) -> Path:
     """Save the heatmap of one alignment to path (PNG unless the suffix says .pdf/.svg).
 
     weights: (T, S) array-like or tensor, T = len(target_tokens), S = len(source_tokens).
@@ -191,7 +194,7 @@ def plot_alignment(weights: Any, source_tokens: Sequence[str], target_tokens: Se
         figure = new_figure(max(3.5, width + 1.2), max(2.5, height + (0.4 if title else 0)))
         axes = figure.add_subplot()
         image = draw_heatmap(axes, matrix, source_tokens, target_tokens, cmap=cmap,
-                             vmax=_vmax([matrix]), fontsize=fontsize, title=title)
+                             vmax=_vmax([matrix]), fontsize=fontsize, title=title, axis_names=axis_names)
         bar = figure.colorbar(image, ax=axes, fraction=0.05, pad=0.02, shrink=min(1.0, 4 / height + 0.3))
         bar.set_label("attention weight", fontsize=fontsize)
         bar.ax.tick_params(labelsize=fontsize - 1)

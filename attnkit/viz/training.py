@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from attnkit.metrics import LABELS
+from attnkit.metrics import LABELS, METRICS
 
 from ._figure import drawing, new_figure, save
 
 LOSSES = ("train_loss", "dev_loss")
-SCORES = ("dev_exact_match", "dev_bleu", "dev_chrf")
+SCORES = tuple(f"dev_{name}" for name in METRICS)  # every registered metric a run may log
 
 
 def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
@@ -24,13 +24,14 @@ def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float]
 
 def plot_training_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLike[str]) -> Path:
     """Save the curves of a metrics.jsonl history (one dict per evaluation, with 'step' and any
-    of train_loss, dev_loss, dev_exact_match, dev_bleu, dev_chrf) to path. Returns the path."""
+    of train_loss, dev_loss and dev_<metric> for the metrics of attnkit.metrics) to path.
+    Returns the path."""
     if not history:
         raise ValueError("no training history to plot: the metrics log is empty")
     with drawing():
         figure = new_figure(9.0, 3.4)
         losses, scores = figure.subplots(1, 2)
-        for axes, keys, ylabel in ((losses, LOSSES, "cross-entropy per token (nats)"),
+        for axes, keys, ylabel in ((losses, LOSSES, "cross-entropy per predicted unit (nats)"),
                                    (scores, SCORES, "dev score (%)")):
             for key in keys:
                 steps, values = _series(history, key)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 
+import numpy as np
 import pytest
 
 from attnkit.cli import main
@@ -162,8 +163,9 @@ def test_plot_titles_fit_inside_the_figure():
 
 
 def test_plot_and_compare_on_a_classifier_run(tmp_path, capsys):
-    """`attnkit plot` refuses a frames -> label run, saying what to use; `compare` picks the
-    task's own metric (accuracy) when none is given."""
+    """`attnkit plot` reads a frames -> label run's input from a .npy file, refusing a missing
+    one or a text-only option by name; `compare` picks the task's own metric (accuracy) when none
+    is given."""
     spec = {"model": {"type": "attention_classifier", "embedding_dim": 8, "hidden_dim": 16, "dropout": 0.0},
             "data": {"task": "needle", "max_tokens": 200,
                      "task_options": {"dim": 4, "max_len": 6, "train_size": 40, "dev_size": 6, "test_size": 6,
@@ -172,6 +174,16 @@ def test_plot_and_compare_on_a_classifier_run(tmp_path, capsys):
     run_dir = tmp_path / "needle"
     train(config_from_dict(spec), run_dir)
     assert main(["plot", str(run_dir), "x"]) == 2
-    assert "reads frames and predicts by classify" in capsys.readouterr().err
+    assert "cannot read frames from x" in capsys.readouterr().err
+    frames = tmp_path / "frames.npy"
+    np.save(frames, np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32))
+    assert main(["plot", str(run_dir), str(frames), "--steps"]) == 2
+    assert "predicts by classify from frames" in capsys.readouterr().err
+    out = tmp_path / "needle.png"
+    assert main(["plot", str(run_dir), str(frames), str(frames), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.split("\n")
+    assert printed[1] == str(tmp_path / "needle-1.png") and printed[3] == str(tmp_path / "needle-2.png")
+    assert printed[0] in ("red", "green", "blue", "yellow")
+    assert (tmp_path / "needle-1.png").stat().st_size > 1000 and (tmp_path / "needle-2.png").is_file()
     assert main(["compare", str(run_dir), "--split", "test", "--out", str(tmp_path / "cmp")]) == 0
     assert (tmp_path / "cmp" / "compare-accuracy.png").is_file()
