@@ -177,6 +177,9 @@ class TrainConfig:
     threads: int | None = option(None, "torch CPU threads (null: torch's default)")
     reinforce_decay: float = option(0.9, "hard attention: moving-average decay of the REINFORCE baseline")
     reinforce_entropy: float = option(0.01, "hard attention: weight of the entropy bonus")
+    doubly_stochastic_weight: float = option(
+        1.0, "lambda of the doubly stochastic penalty lambda sum_i (1 - sum_t alpha_ti)^2 (Xu et al. 2015 eq. 14), "
+             "applied when a model asks for it (show_attend_tell: model.doubly_stochastic)")
     progress: bool = option(True, "show a progress bar")
     tensorboard: bool = option(False, "log losses, learning rate, dev metrics and the attention of a few dev "
                                       "examples to RUN_DIR/tensorboard (needs pip install 'attnkit[tensorboard]')")

@@ -65,6 +65,25 @@ def bleu(hypotheses: Sequence[str], references: Sequence[str], *, tokenize: str 
     return Score("bleu", float(result.score), str(metric.get_signature()))
 
 
+def bleu_multi(hypotheses: Sequence[str], references: Sequence[Sequence[str]], *, order: int = 4,
+               tokenize: str = "13a") -> Score:
+    """Corpus BLEU-``order`` (n-grams up to ``order``, as BLEU-1..4 in captioning papers) of each
+    hypothesis against all of its references (one list per hypothesis, of any length >= 1), 0..100."""
+    if len(hypotheses) != len(references):
+        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references)} reference lists")
+    if not hypotheses:
+        raise ValueError("no hypotheses to score: the hypothesis and reference lists are empty")
+    if any(not refs for refs in references):
+        raise ValueError("every hypothesis needs at least one reference")
+    if not 1 <= order <= 4:
+        raise ValueError(f"BLEU order must be 1..4; got {order!r}")
+    widest = max(len(refs) for refs in references)
+    streams = [[refs[k] if k < len(refs) else None for refs in references] for k in range(widest)]  # None: no more
+    metric = BLEU(tokenize=tokenize, max_ngram_order=order)
+    result = metric.corpus_score(list(hypotheses), streams)
+    return Score(f"bleu{order}", float(result.score), str(metric.get_signature()))
+
+
 def chrf(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     """Corpus chrF (sacrebleu.metrics.CHRF, default settings: character 6-grams, beta 2), 0..100."""
     _check_pair(hypotheses, references)
@@ -85,6 +104,14 @@ def accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     _check_pair(hypotheses, references)
     right = sum(h == r for h, r in zip(hypotheses, references, strict=True))
     return Score("accuracy", 100.0 * right / len(references) if references else 0.0)
+
+
+def _bleu_of_order(order: int) -> Callable[[Sequence[str], Sequence[str]], Score]:
+    def score(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+        _check_pair(hypotheses, references)
+        return bleu_multi(hypotheses, [[r] for r in references], order=order)
+    score.__doc__ = f"Corpus BLEU-{order} (n-grams up to {order}) against one reference each, 0..100."
+    return score
 
 
 def per_class_f1(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float]:
@@ -209,6 +236,7 @@ def bit_errors(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
 
 
 METRICS: dict[str, Callable[..., Score]] = {
+    **{f"bleu{n}": _bleu_of_order(n) for n in range(1, 5)},
     "bleu": bleu,
     "chrf": chrf,
     "exact_match": exact_match,
@@ -230,6 +258,7 @@ LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact 
                           "tour_ratio": "tour / optimal (%)", "optimal_tour_length": "optimal tour length"}
 METRICS["bit_errors"] = bit_errors
 LABELS["bit_errors"] = "bit errors per sequence"
+LABELS.update({f"bleu{n}": f"BLEU-{n}" for n in range(1, 5)})
 
 
 def compute(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs: Sequence | None = None) -> Score:

@@ -59,7 +59,8 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 
 def test_compute_dispatches_by_name():
-    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy", "macro_f1", "bit_errors", *INPUT_METRICS}
+    assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy", "macro_f1", "bit_errors", "bleu1", "bleu2",
+                            "bleu3", "bleu4", *INPUT_METRICS}
     for name in set(METRICS) - INPUT_METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 
@@ -140,3 +141,14 @@ def test_format_table_one_run_and_comparison():
 def test_score_prints_its_signature():
     assert str(Score("bleu", 12.345, "tok:13a")) == "BLEU = 12.35 (tok:13a)"
     assert str(Score("exact_match", 50.0)) == "exact match = 50.00"
+
+
+def test_bleu_multi_scores_each_hypothesis_against_all_its_references():
+    from attnkit.metrics import bleu_multi, compute
+
+    # the second reference of the first image matches exactly; unigram BLEU of an exact corpus is 100
+    assert bleu_multi(["a b c", "x y"], [["q r s", "a b c"], ["x y"]], order=1).value == pytest.approx(100.0)
+    assert bleu_multi(["a b c d"], [["a b c e"]], order=1).value == pytest.approx(75.0)
+    assert compute("bleu2", ["a b"], ["a b"]).value == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="at least one reference"):
+        bleu_multi(["a"], [[]])

@@ -134,8 +134,10 @@ class GenerationPredictor:
 
     def __call__(self, model, batch: Batch) -> list[list[Hypothesis]]:
         config = self.decode
-        max_len = min(max_output_length(batch[self.length_field].lengths, config.max_length_ratio,
-                                        config.max_length_extra), config.max_output_tokens)
+        max_len = config.max_output_tokens
+        if model.output_scales_with_input:
+            max_len = min(max_output_length(batch[self.length_field].lengths, config.max_length_ratio,
+                                            config.max_length_extra), max_len)
         if model.max_output_length is not None:
             max_len = min(max_len, model.max_output_length)
         if config.beam_size == 1:

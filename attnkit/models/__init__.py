@@ -8,6 +8,7 @@
     entailment            premise and hypothesis LSTMs, (word-by-word) attention, text + text -> label
     ntm                   Neural Turing Machine: controller + memory + addressing heads, bits -> bits
     bits_lstm             the NTM tasks' LSTM baseline, bits -> bits
+    show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -24,6 +25,7 @@ from torch import nn
 from ..config import ModelOptions, register_model
 from ..tasks.schema import Schema
 from .bits_lstm import BitsLSTM, BitsLSTMOptions
+from .captioner import CaptionerOptions, ShowAttendTell
 from .classifier import AttentionClassifier, ClassifierOptions
 from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
@@ -31,7 +33,7 @@ from .init import initialize
 from .ntm import NeuralTuringMachine, NTMOptions
 from .pointer import PointerNetwork, PointerOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
-from .state import DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
+from .state import AttentionCoverage, DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
 
 FAMILIES: dict[str, type[Family]] = {
@@ -40,6 +42,7 @@ FAMILIES: dict[str, type[Family]] = {
     "attention_classifier": AttentionClassifier,
     "pointer": PointerNetwork,
     "entailment": EntailmentModel,
+    "show_attend_tell": ShowAttendTell,
 }
 FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
 
@@ -74,3 +77,4 @@ __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState
            "TransformerSeq2Seq", "TransformerState", "build_model", "get_family", "initialize", "register_family"]
 __all__ += ["PointerNetwork", "PointerOptions"]
 __all__ += ["BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]
+__all__ += ["AttentionCoverage", "CaptionerOptions", "ShowAttendTell"]

@@ -30,6 +30,10 @@ class Family:
     output_kinds: ClassVar[tuple[str, ...]] = ("text",)
     # the longest output a generating model can produce (a Transformer's position table); None: no limit
     max_output_length: int | None = None
+    # whether an output's length limit scales with the input's length (decode.max_length_ratio);
+    # False (an image's pixel count says nothing of its caption's length): decode.max_output_tokens
+    # and max_output_length bound it alone
+    output_scales_with_input: ClassVar[bool] = True
 
     @classmethod
     def check_schema(cls, options: ModelOptions, schema: Schema) -> None:

@@ -131,6 +131,16 @@ class SampledAttention:
 
 
 @dataclass
+class AttentionCoverage:
+    """What the doubly stochastic penalty needs (Xu et al. 2015 eq. 14): the weights (B, T, S)
+    of every output step over the input positions, and mask (B, T), True at the steps that count
+    (real target tokens, end of sentence included)."""
+
+    weights: Tensor
+    mask: Tensor
+
+
+@dataclass
 class TransformerState:
     """Transformer decoder state between steps: per layer, the self-attention GrowingCache of the
     positions decoded so far (None before the first step); step: the next position."""

@@ -7,6 +7,7 @@ from typing import Any
 from attnkit.tasks.base import Task
 from attnkit.tasks.bits import AssociativeRecall, BitCopy, RepeatCopy
 from attnkit.tasks.dates import Dates
+from attnkit.tasks.digits_captions import DigitsCaptions
 from attnkit.tasks.lexical_nli import LexicalNLI
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
@@ -16,6 +17,7 @@ from attnkit.tasks.sequences import Copy, Reverse, Sort
 _TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, LexicalNLI)}
 _TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer networks (issue 16)
 _TASKS.update({cls.name: cls for cls in (BitCopy, RepeatCopy, AssociativeRecall)})
+_TASKS[DigitsCaptions.name] = DigitsCaptions  # image captioning (issue 12)
 
 
 def register_task(task: type[Task]) -> None:

@@ -139,8 +139,29 @@ class Reinforce:
         self.baseline = state.get("baseline")
 
 
+class DoublyStochastic:
+    """Xu et al. 2015 eq. 14, the doubly stochastic penalty: every input position should be
+    attended about once over the whole output, lambda sum_i (1 - sum_t alpha_ti)^2, summed over
+    the positions i of each example and averaged over the batch; only the real output steps
+    (``coverage.mask``) count in sum_t."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def __call__(self, coverage: Any, scored: Scored) -> Tensor:
+        weights = coverage.weights.float() * coverage.mask[..., None]  # (B, T, S)
+        return self.weight * (1.0 - weights.sum(1)).pow(2).sum(-1).mean()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        pass
+
+
 MAIN_TERMS = {"generate": TokenCrossEntropy, "classify": ClassCrossEntropy, "point": PointerCrossEntropy}
 AUX_TERMS = {"reinforce": lambda config: Reinforce(config.reinforce_decay, config.reinforce_entropy)}
+AUX_TERMS["doubly_stochastic"] = lambda config: DoublyStochastic(config.doubly_stochastic_weight)
 
 
 class Objective:

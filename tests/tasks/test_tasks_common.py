@@ -27,6 +27,7 @@ def test_registry_lists_all_tasks():
     assert names()[:7] == [*TEXT_TASKS, "needle", "lexical-nli"]
     assert {"sort_points", "hull", "tsp"} <= set(names())  # pointer networks (issue 16)
     assert {"bit-copy", "repeat-copy", "associative-recall"} <= set(names())  # the NTM tasks (issue 16)
+    assert "digits-captions" in names()  # image captioning (issue 12)
     for name, description, options in describe():
         assert description and "train_size" in options and name in names()
 
