@@ -35,12 +35,12 @@ class Hypothesis:
     ended: bool = True
 
 
-def _next_token_log_probs(out: StepOutput, specials: Specials) -> Tensor:
-    """log_softmax over the step's logits (B, V) with the banned specials and the outputs the step
-    does not allow ruled out -> (B, V)."""
+def _next_token_log_probs(out: StepOutput, banned: Tensor | None) -> Tensor:
+    """log_softmax over the step's logits (B, V) with the banned outputs (ids (N,), one in-place
+    fill) and the outputs the step does not allow ruled out -> (B, V)."""
     log_probs = torch.log_softmax(out.logits.float(), dim=-1)
-    for banned in specials.banned:
-        log_probs[:, banned] = float("-inf")
+    if banned is not None:
+        log_probs.index_fill_(1, banned, float("-inf"))
     if out.allowed is not None:
         log_probs.masked_fill_(~out.allowed, float("-inf"))
     return log_probs
@@ -49,6 +49,11 @@ def _next_token_log_probs(out: StepOutput, specials: Specials) -> Tensor:
 def specials_of(model) -> Specials:
     """The model's special output ids (``model.specials``), text's by default."""
     return getattr(model, "specials", TEXT_SPECIALS)
+
+
+def _banned(specials: Specials, device: torch.device) -> Tensor | None:
+    """The ids a search never chooses as a (N,) tensor on ``device``, built once per search."""
+    return torch.tensor(specials.banned, dtype=torch.long, device=device) if specials.banned else None
 
 
 # Finished sources leave the batch once at least 1/SHRINK of it has finished: shrinking copies the
@@ -90,9 +95,10 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
     active = torch.arange(batch, device=device)  # (B',) the sources still in the batch
     done = torch.zeros(batch, dtype=torch.bool, device=device)  # (B',)
     previous = torch.full((batch,), specials.start, dtype=torch.long, device=device)  # (B',)
+    banned = _banned(specials, device)
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out, specials)  # (B', V)
+        log_probs = _next_token_log_probs(out, banned)  # (B', V)
         best, previous = log_probs.max(dim=-1)  # (B',)
         previous = previous.masked_fill(done, specials.pad)
         scores.index_add_(0, active, best.masked_fill(done, 0.0))
@@ -152,9 +158,10 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     rows = torch.arange(batch * k, device=device)  # (B'*K,) their rows in the (B*K) history
     within = torch.arange(k, device=device)  # (K,)
     steps = 0
+    banned = _banned(specials, device)
     for t in range(max_len):
         out = model.step(previous, state, memory)
-        log_probs = _next_token_log_probs(out, specials)  # (B'*K, V)
+        log_probs = _next_token_log_probs(out, banned)  # (B'*K, V)
         vocab, live = log_probs.shape[-1], active.shape[0]
         # a finished beam may only continue with the padding output, at no cost (in place: no
         # (B*K, V) temporaries); a live beam keeps that column's own log-probability (-inf when

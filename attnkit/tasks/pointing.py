@@ -15,6 +15,7 @@ trained on. Answers come from attnkit.tasks.geometry.
 from __future__ import annotations
 
 import random
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
@@ -57,8 +58,9 @@ class PointingTask(Task):
     def key(self, example):
         return None  # random real points never repeat
 
+    @abstractmethod
     def answer(self, points: np.ndarray) -> list[int]:
-        raise NotImplementedError  # pragma: no cover - every registered task defines it
+        """The 0-based positions, in output order, that answer the points (n, D)."""
 
     def _sample(self, rng: random.Random, split: str) -> dict:
         o = self.options
