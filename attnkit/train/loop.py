@@ -113,7 +113,8 @@ class Trainer:
         self.board = Board(run_dir / "tensorboard") if config.tensorboard and self.world.main else None
         self.attention_images = attention_images
         self.dev_batches = make_batches(fields, list(dev)[: config.eval_sentences], data.max_tokens,
-                                        sort_by=self.sort_by, shuffle=False, seed=0)
+                                        sort_by=self.sort_by, shuffle=False, seed=0,
+                                        max_sentences=data.max_sentences)
         self.optimizer = build_optimizer(model, config)
         self.scheduler = build_scheduler(self.optimizer, config)
         self.progress = Progress()

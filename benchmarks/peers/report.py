@@ -4,7 +4,9 @@
         [--seeds budget]
 
 --seeds BASE adds, per data/model/threads, dev quality after the budget for every seed run of BASE
-(tags BASE, BASE-s1, BASE-s2, ...) and each toolkit's mean.
+(tags BASE, BASE-s1, BASE-s2, ...) and each toolkit's mean; where the runs scored the test set too,
+their training seconds, dev and test BLEU, and the paired-bootstrap 95% interval of every
+attnkit - peer BLEU difference (significance.py), seed by seed and on average.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
+
+from significance import paired_bootstrap, read_lines
 
 RESULTS = Path(__file__).resolve().parent / "work" / "results"
 PEERS = ("joeynmt", "opennmt")
@@ -99,6 +103,46 @@ def seeds_table(runs: list[dict]) -> list[str]:
     return lines
 
 
+def differences_table(runs: list[dict]) -> list[str]:
+    """Per seed and toolkit: updates, training seconds, dev/test BLEU (beam 5 / greedy); then per
+    seed and peer the attnkit - peer BLEU difference (beam 5) with its paired-bootstrap interval."""
+    runs = [r for r in runs if "test_beam5" in r and "detok" in r["beam5"]]
+    if not runs:
+        return []
+    references = {split: read_lines(RESULTS.parent / "data" / runs[0]["data"] / f"{split}.ref")
+                  for split in ("dev", "test")}
+    lines = ["| seed | toolkit | updates | training s | dev BLEU beam 5 / greedy | test BLEU beam 5 / greedy |",
+             "|---|---|---|---|---|---|"]
+    by_seed = defaultdict(dict)
+    for r in sorted(runs, key=lambda r: (r.get("seed", 0), ("attnkit", *PEERS).index(r["toolkit"]))):
+        by_seed[r.get("seed", 0)][r["toolkit"]] = r
+        t = r["train"]
+        lines.append(f"| {r.get('seed', 0)} | {r['toolkit']} | {t['steps']} | {t.get('train_s', float('nan')):.0f} | "
+                     f"{r['beam5']['bleu']:.2f} / {r['beam1']['bleu']:.2f} | "
+                     f"{r['test_beam5']['bleu']:.2f} / {r['test_beam1']['bleu']:.2f} |")
+    lines += ["", "| seed | attnkit - peer (beam 5) | dev: difference [95% interval], p | "
+              "test: difference [95% interval], p |", "|---|---|---|---|"]
+    means = defaultdict(list)
+    for seed, toolkits in sorted(by_seed.items()):
+        mine = toolkits.get("attnkit")
+        for peer in PEERS:
+            theirs = toolkits.get(peer)
+            if mine is None or theirs is None:
+                continue
+            cells = []
+            for split, key in (("dev", "beam5"), ("test", "test_beam5")):
+                d = paired_bootstrap(read_lines(mine[key]["detok"]), read_lines(theirs[key]["detok"]),
+                                     references[split])
+                means[(peer, split)].append(d["delta"])
+                cells.append(f"{d['delta']:+.2f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}], p {d['p']:.3f}")
+            lines.append(f"| {seed} | attnkit - {peer} | {cells[0]} | {cells[1]} |")
+    for peer in PEERS:
+        if means[(peer, "dev")]:
+            dev, test = (sum(means[(peer, s)]) / len(means[(peer, s)]) for s in ("dev", "test"))
+            lines.append(f"| mean of {len(means[(peer, 'dev')])} | attnkit - {peer} | {dev:+.2f} | {test:+.2f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tag", action="append", default=None, help="only these tags (repeatable)")
@@ -118,6 +162,11 @@ def main() -> None:
         for (data, model, threads), runs in sorted(by_setting.items()):
             print(f"\n#### {data} / {model} / {threads} thread(s) / {args.seeds}: dev quality per seed\n")
             print("\n".join(seeds_table(runs)))
+            extra = differences_table(runs)
+            if extra:
+                print(f"\n#### {data} / {model} / {threads} thread(s) / {args.seeds}: clocks, test set, "
+                      "differences\n")
+                print("\n".join(extra))
         return
     extras = dict(item.split("=", 1) for item in args.extra)
     groups, extra_rows = defaultdict(list), defaultdict(dict)

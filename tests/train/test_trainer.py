@@ -209,3 +209,23 @@ def test_checkpoints_load_weights_only(tmp_path, capsys):
         load_checkpoint(garbage)
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_dev_batches_keep_the_sentence_cap_of_training_batches(tmp_path, monkeypatch):
+    """data.max_sentences caps the dev (evaluation) batches too, not only the training ones: with a
+    large token budget, an uncapped dev set would be one batch of every dev example."""
+    import dataclasses
+
+    trainers = []
+    original = Trainer.__init__
+
+    def keep(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        trainers.append(self)
+
+    monkeypatch.setattr(Trainer, "__init__", keep)
+    config = tiny_config(max_steps=2, eval_every=2)
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, max_tokens=100_000, max_sentences=3))
+    train(config, tmp_path / "run")
+    sizes = [len(batch.indices) for batch in trainers[0].dev_batches]
+    assert sum(sizes) == 8 and max(sizes) == 3
