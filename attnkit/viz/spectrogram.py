@@ -44,10 +44,11 @@ def plot_alignment_over_spectrogram(weights: Any, output_tokens: Sequence[str], 
     right = matrix.shape[1] * per_column * unit
     rows = matrix.shape[0]
     width = min(24.0, max(6.0, 0.01 * image.shape[0] + 3))
-    height = min(20.0, 2.0 + 0.16 * rows + 1.8)
+    upper = min(15.0, max(2.0, 0.16 * rows))  # inches of alignment
+    lower = max(1.8, upper / 3)  # the spectrogram keeps a readable share
     with drawing():
-        figure = new_figure(width, height)
-        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[max(2.0, 0.16 * rows), 1.8])
+        figure = new_figure(width, upper + lower + 1.0)
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[upper, lower])
         top.imshow(matrix, aspect="auto", cmap="gray_r", vmin=0.0, vmax=max(float(matrix.max()), 1e-6),
                    extent=(0.0, right, rows - 0.5, -0.5), interpolation="nearest")
         step = max(1, math.ceil(rows / MAX_ROW_LABELS))
@@ -58,7 +59,7 @@ def plot_alignment_over_spectrogram(weights: Any, output_tokens: Sequence[str], 
                       extent=(0.0, image.shape[0] * unit, 0, image.shape[1]), interpolation="nearest")
         bottom.set_ylabel("mel filter")
         bottom.set_xlabel("time (s)" if frame_seconds else "frame")
-        bottom.set_xlim(0.0, max(right, image.shape[0] * unit))
+        bottom.set_xlim(0.0, image.shape[0] * unit)  # the last column may reach past the last frame
         if title:
             top.set_title(wrap_to(title, width, 9), fontsize=9)
         return save(figure, path)
