@@ -64,3 +64,9 @@ def test_bad_audio_is_one_clear_line(speech_run, tmp_path, capsys, make, message
 def test_a_text_run_is_not_asked_to_transcribe(tmp_path, capsys) -> None:
     assert main(["transcribe", str(tmp_path / "missing"), "a.wav"]) == 2
     assert "run directory not found" in capsys.readouterr().err
+
+
+def test_the_report_shows_alignments_over_spectrograms(speech_run) -> None:
+    assert main(["report", str(speech_run), "--examples", "2"]) == 0
+    page = (speech_run / "report.html").read_text(encoding="utf-8")
+    assert "Alignments over the input" in page and page.count('<img src="data:image/png') >= 3
