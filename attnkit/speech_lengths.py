@@ -6,6 +6,7 @@ length factor, one line per attention variant (the mean over its runs, each run'
     python -m attnkit.speech_lengths RUN_DIR ... [--out docs/img/speech-cer-by-length.png] [--beam K]
                                      [--json scores.json]
     python -m attnkit.speech_lengths scores.json ...   # the table and plot again, from saved scores
+    python -m attnkit.speech_lengths RUN_DIR --window 4   # decoding with Chorowski's window instead
 
 Runs are grouped by their attention mechanism (model.attention.name); decoding is each run's own
 (greedy unless --beam).
@@ -17,6 +18,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +32,17 @@ SETS = {"synthesised": ["test", *(f"test-{k}x" for k in FACTORS)],
         "concatenated": ["test", *(f"concat-{k}x" for k in FACTORS)]}
 
 
-def run_scores(run_dir: Path, beam: int | None = None) -> dict[str, Any]:
-    """{"variant": mechanism name, "run": dir, split: {"cer": .., "wer": .., "examples": ..}} for one run."""
+def run_scores(run_dir: Path, beam: int | None = None, window: int | None = None) -> dict[str, Any]:
+    """{"variant": mechanism name, "run": dir, split: {"cer": .., "wer": .., "examples": ..}} for one
+    run; ``window``: decode with that model.decode_window instead of the run's own."""
     run = open_run(run_dir)
+    variant = run.config.model.attention.name
+    if window is not None:
+        run.model.options = replace(run.model.options, decode_window=window)  # a listener's decode-time option
+        variant += f", window {window}" if window else ""
     splits = load_splits(run.config)
     decode = decode_config(run, beam)
-    scores: dict[str, Any] = {"variant": run.config.model.attention.name, "run": str(run_dir)}
+    scores: dict[str, Any] = {"variant": variant, "run": str(run_dir)}
     for split in dict.fromkeys(s for names in SETS.values() for s in names):
         result = run.score(splits[split], decode)
         scores[split] = {"cer": result.scores["cer"].value, "wer": result.scores["wer"].value,
@@ -101,13 +108,14 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--out", type=Path, default=None, help="PNG of CER against length")
     parser.add_argument("--json", type=Path, default=None, help="write every run's scores here")
     parser.add_argument("--beam", type=int, default=None)
+    parser.add_argument("--window", type=int, default=None, help="decode with this model.decode_window (0: none)")
     args = parser.parse_args(argv)
     rows = []
     for run in args.runs:
         if run.suffix == ".json":
             rows += json.loads(run.read_text(encoding="utf-8"))
             continue
-        rows.append(run_scores(run, args.beam))
+        rows.append(run_scores(run, args.beam, args.window))
         print(json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")

@@ -70,3 +70,22 @@ def test_the_report_shows_alignments_over_spectrograms(speech_run) -> None:
     assert main(["report", str(speech_run), "--examples", "2"]) == 0
     page = (speech_run / "report.html").read_text(encoding="utf-8")
     assert "Alignments over the input" in page and page.count('<img src="data:image/png') >= 3
+
+
+def test_the_speech_demo_runs_end_to_end_and_draws(tmp_path, monkeypatch, capsys) -> None:
+    from attnkit import demo_speech
+    from attnkit.demo import DEMOS
+
+    assert DEMOS["speech"] is demo_speech.run_speech_demo
+    small = {**demo_speech.DEMO_CONFIG,
+             "model": {**demo_speech.DEMO_CONFIG["model"], "hidden_dim": 16, "embedding_dim": 8, "levels": 2},
+             "data": {**demo_speech.DEMO_CONFIG["data"], "task_options": SMALL_TASK},
+             "decode": {"max_input_tokens": 3000, "max_output_tokens": 30},
+             "train": {**demo_speech.DEMO_CONFIG["train"], "max_steps": 2, "eval_every": 2, "eval_sentences": 3,
+                       "progress": False}}
+    monkeypatch.setattr(demo_speech, "DEMO_CONFIG", small)
+    assert demo_speech.run_speech_demo(tmp_path / "demo", minutes=1.0) == 0
+    out = capsys.readouterr().out
+    assert "test: CER" in out and "concat-2x: CER" in out
+    pictures = sorted((tmp_path / "demo" / "plots").glob("speech-*.png"))
+    assert len(pictures) == 5 and all(p.stat().st_size > 5000 for p in pictures)  # 3 test + 2 concat-2x utterances
