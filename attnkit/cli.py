@@ -72,6 +72,16 @@ def cmd_translate(args) -> int:
     return 0
 
 
+def cmd_transcribe(args) -> int:
+    from .run import open_run
+    from .transcribe import transcribe
+
+    run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
+    for path, found in zip(args.audio, transcribe(run, args.audio, _decode_config(run, args)), strict=True):
+        print(f"{path}\t{found.text}")
+    return 0
+
+
 def cmd_predict(args) -> int:
     import json
 
@@ -340,6 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="write the translations to FILE instead of stdout")
     _decode_options(p, n_best=True)
     p.set_defaults(func=cmd_translate)
+
+    p = commands.add_parser("transcribe", help="a speech run's transcript of audio files", formatter_class=formatter,
+                            description="Transcribe WAV/FLAC/OGG recordings with a speech run (resampled to its "
+                                        "rate); prints path<TAB>transcript per file.",
+                            epilog="example:\n  attnkit transcribe runs/speech-location a.wav b.flac --beam 5")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train` (a speech run)")
+    p.add_argument("audio", nargs="+", help="audio files")
+    _decode_options(p)
+    p.set_defaults(func=cmd_transcribe)
 
     p = commands.add_parser("predict", help="any run's own output for JSON examples from stdin",
                             formatter_class=formatter,

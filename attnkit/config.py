@@ -126,7 +126,9 @@ class DataConfig:
                               choices=_task_names)
     task_options: dict = option({}, "task options, e.g. {max_len: 30} for reverse")
     format: str = option("text", "users' files (task null): text (a TSV source<TAB>target or two aligned files) "
-                                 "or nli (SNLI/MultiNLI .jsonl, or a premise<TAB>hypothesis<TAB>label TSV)",
+                                 "or nli (SNLI/MultiNLI .jsonl, or a premise<TAB>hypothesis<TAB>label TSV), "
+                                 "speech (a TSV audio-path<TAB>transcript) or kaldi (a directory with wav.scp and "
+                                 "text)",
                          choices=_format_names)
     train: str | None = option(None, "training data: a TSV file (source<TAB>target) or two aligned "
                                      "files 'src.txt,tgt.txt' (used when task is null); see data.format")

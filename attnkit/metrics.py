@@ -235,6 +235,37 @@ def bit_errors(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     return Score("bit_errors", total / len(references))
 
 
+def _jiwer():
+    try:
+        import jiwer
+    except ImportError:
+        raise ValueError("the cer and wer metrics need jiwer: pip install 'attnkit[speech]'") from None
+    return jiwer
+
+
+def cer(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Character error rate (jiwer.cer): character substitutions + deletions + insertions over the
+    reference characters of the whole corpus (spaces count), in percent; lower is better, and it
+    may pass 100 when a hypothesis is much longer than its reference.
+
+        >>> round(cer(["one two"], ["one too"]).value, 2)  # one substitution in 7 characters
+        14.29
+    """
+    _check_pair(hypotheses, references)
+    return Score("cer", 100.0 * float(_jiwer().cer(list(references), list(hypotheses))))
+
+
+def wer(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """Word error rate (jiwer.wer): word substitutions + deletions + insertions over the reference
+    words of the whole corpus, in percent; lower is better.
+
+        >>> wer(["one two three", "four"], ["one too three", "four five"]).value  # 2 errors in 5 words
+        40.0
+    """
+    _check_pair(hypotheses, references)
+    return Score("wer", 100.0 * float(_jiwer().wer(list(references), list(hypotheses))))
+
+
 METRICS: dict[str, Callable[..., Score]] = {
     **{f"bleu{n}": _bleu_of_order(n) for n in range(1, 5)},
     "bleu": bleu,
@@ -257,6 +288,9 @@ LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact 
                           "hull_area": "area coverage (%)", "tour_length": "tour length",
                           "tour_ratio": "tour / optimal (%)", "optimal_tour_length": "optimal tour length"}
 METRICS["bit_errors"] = bit_errors
+METRICS.update({"cer": cer, "wer": wer})  # speech recognition (issue 13)
+LOWER_IS_BETTER = LOWER_IS_BETTER | {"cer", "wer"}
+LABELS.update({"cer": "CER (%)", "wer": "WER (%)"})
 LABELS["bit_errors"] = "bit errors per sequence"
 LABELS.update({f"bleu{n}": f"BLEU-{n}" for n in range(1, 5)})
 

@@ -73,6 +73,8 @@ class AdditiveAttention(Attention):
     score(s, h) = v^T tanh(W s + U h + b), W (A, Dq), U (A, Dk), b (A,), v (A,); A = attention_dim
     (default key_dim). U h + b is computed once per source (``precompute``); a decoder step then
     costs one (Dq x A) product and the tanh. Over a whole (T, S) grid the work is chunked.
+    ``sharpening`` beta multiplies the scores before the normaliser, softmax(beta e) (Chorowski et al.
+    2015 sec. 2.3: beta > 1 focuses the weights on fewer frames of a long input); 1 leaves them.
     """
 
     formula = "v^T tanh(W s + U h + b)"
@@ -80,11 +82,12 @@ class AdditiveAttention(Attention):
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,
                  attention_dim: int | None = None, normalizer: str = "softmax",
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, sharpening: float = 1.0) -> None:
         super().__init__(query_dim, key_dim, value_dim, normalizer=normalizer, dropout=dropout)
         hidden = key_dim if attention_dim is None else attention_dim
         if hidden <= 0:
             raise ValueError(f"attention_dim must be a positive integer; got {attention_dim!r}")
+        self.sharpening = check_sharpening(sharpening)
         self.query_proj = nn.Linear(query_dim, hidden, bias=False)  # W
         self.key_proj = nn.Linear(key_dim, hidden)  # U, b
         self.v = nn.Parameter(torch.empty(hidden).uniform_(-hidden ** -0.5, hidden ** -0.5))
@@ -93,4 +96,12 @@ class AdditiveAttention(Attention):
         return self.key_proj(keys)  # (B, S, A)
 
     def score(self, query: Tensor, cache: KeyCache) -> Tensor:
-        return chunked_additive_scores(self.query_proj(query), cache.projected, self.v)  # (B, T, S)
+        scores = chunked_additive_scores(self.query_proj(query), cache.projected, self.v)  # (B, T, S)
+        return scores if self.sharpening == 1.0 else scores * self.sharpening  # beta e (Chorowski sec. 2.3)
+
+
+def check_sharpening(sharpening: float) -> float:
+    """Chorowski's beta, refused unless a positive number."""
+    if isinstance(sharpening, bool) or not isinstance(sharpening, int | float) or sharpening <= 0:
+        raise ValueError(f"sharpening must be a positive number (beta; 1 = none); got {sharpening!r}")
+    return float(sharpening)

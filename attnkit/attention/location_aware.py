@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .additive import additive_scores
+from .additive import additive_scores, check_sharpening
 from .base import Attention, AttentionOutput, KeyCache, StepState
 
 
@@ -21,6 +21,11 @@ class LocationAwareAttention(Attention):
     back at the next step; a beam search reorders them with ``index_select(0, ...)``. The older
     spelling ``prev_weights=`` (B, S), None meaning zeros, does the same. A sequence query
     (B, T, Dq) runs the T steps in order from that state and equals T step calls.
+
+    Chorowski's sec. 2.3 options: ``sharpening`` beta multiplies the scores, softmax(beta e), and
+    ``normalizer="sigmoid"`` is their smoothing, sigmoid(e_j) / sum_k sigmoid(e_k), which spreads
+    the weights over neighbouring frames instead of one; windowing belongs to the decoder that
+    narrows the mask (the ``listener`` family's ``decode_window``).
     """
 
     formula = "v^T tanh(W s + U h + V (F * a_prev) + b)"
@@ -28,8 +33,9 @@ class LocationAwareAttention(Attention):
 
     def __init__(self, query_dim: int, key_dim: int, value_dim: int | None = None, *,
                  attention_dim: int | None = None, channels: int = 10, kernel_size: int = 31,
-                 normalizer: str = "softmax", dropout: float = 0.0) -> None:
+                 normalizer: str = "softmax", dropout: float = 0.0, sharpening: float = 1.0) -> None:
         super().__init__(query_dim, key_dim, value_dim, normalizer=normalizer, dropout=dropout)
+        self.sharpening = check_sharpening(sharpening)
         if kernel_size <= 0 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be a positive odd integer; got {kernel_size!r}")
         hidden = key_dim if attention_dim is None else attention_dim
@@ -70,7 +76,8 @@ class LocationAwareAttention(Attention):
                              f"({batch}, {sources}); got {got}")
         features = self.location_conv(prev_weights[:, None, :].to(cache.keys.dtype))  # (B, C, S)
         location = self.location_proj(features.transpose(1, 2))  # (B, S, A)
-        return additive_scores(self.query_proj(query), cache.projected + location, self.v)  # (B, 1, S)
+        scores = additive_scores(self.query_proj(query), cache.projected + location, self.v)  # (B, 1, S)
+        return scores if self.sharpening == 1.0 else scores * self.sharpening  # beta e (sec. 2.3)
 
     def attend(self, query: Tensor, cache: KeyCache, mask: Tensor | None, *, need_weights: bool,
                prev_weights: Tensor | None = None) -> AttentionOutput:

@@ -7,6 +7,8 @@ allowed keys, and a row with no allowed key is all zeros with finite gradients.
 - softmax: exp(e_i) / sum_j exp(e_j)
 - sparsemax (Martins & Astudillo 2016): Euclidean projection onto the simplex; exact zeros.
 - entmax15 (Peters et al. 2019): alpha-entmax with alpha = 1.5, between the two.
+- sigmoid (Chorowski et al. 2015 sec. 2.3, "smoothing"): sigmoid(e_i) / sum_j sigmoid(e_j); no
+  key dominates a row, so the weights spread over neighbouring positions.
 The sparse ones come from the ``entmax`` package.
 """
 
@@ -50,6 +52,15 @@ def _sparse(normalize: Callable[..., Tensor]) -> Normalizer:
     return masked
 
 
+def masked_sigmoid(scores: Tensor, mask: Tensor | None) -> Tensor:
+    """sigmoid(e_i) / sum_j sigmoid(e_j) over ``mask``; (..., S) -> (..., S)."""
+    gates = torch.sigmoid(scores)
+    if mask is not None:
+        gates = gates.masked_fill(~mask, 0.0)
+    total = gates.sum(-1, keepdim=True)
+    return gates / total.clamp_min(torch.finfo(gates.dtype).tiny)  # an empty row: 0 / tiny = 0
+
+
 masked_sparsemax = _sparse(sparsemax)
 masked_entmax15 = _sparse(entmax15)
 
@@ -57,6 +68,7 @@ NORMALIZERS: dict[str, Normalizer] = {
     "softmax": masked_softmax,
     "sparsemax": masked_sparsemax,
     "entmax15": masked_entmax15,
+    "sigmoid": masked_sigmoid,
 }
 
 

@@ -21,6 +21,7 @@ from torch import Tensor
 
 from ..config import DecodeConfig
 from ..data import Batch, collate
+from ..fields import Field
 from ..precision import autocast
 from ..tasks.schema import Schema
 from .bits import BitsPredictor
@@ -51,6 +52,10 @@ class Translation:
     score: float
     alignment: torch.Tensor | None
     normalized_score: float | None = None
+    # what the input looks like (an utterance's spectrogram (L, D)), computed when first drawn: a
+    # function of no arguments returning it or None (``Field.backdrop``); None: nothing beneath
+    backdrop: Callable[[], Any] | None = None
+    frame_seconds: float | None = None  # the backdrop's time step, for its axis
 
     @property
     def alignment_labels(self) -> list[str]:
@@ -60,12 +65,23 @@ class Translation:
         return self.tokens + ["</s>"] if rows > len(self.tokens) else list(self.tokens)
 
     def heatmap(self) -> tuple[list[str], list[str], torch.Tensor] | None:
-        """(column labels, row labels, weights (rows, columns)) to draw, or None without attention."""
-        return None if self.alignment is None else (self.source_tokens, self.alignment_labels, self.alignment)
+        """(column labels, row labels, weights (rows, columns)) to draw, or None without attention.
+        A model that attends over fewer positions than the input has (a pyramidal encoder's
+        states over frames) gets each column labelled by the first input position it covers."""
+        if self.alignment is None:
+            return None
+        return column_labels(self.source_tokens, self.alignment.shape[1]), self.alignment_labels, self.alignment
 
     def draw(self, path: Path, *, title: str | None = None) -> Path:
-        """The alignment heatmap as a PNG at ``path`` (ValueError without attention)."""
-        return _draw_heatmap(self.heatmap(), path, title)
+        """The alignment heatmap as a PNG at ``path`` (ValueError without attention); with a
+        backdrop (an utterance), the alignment over its spectrogram on one time axis."""
+        image = None if self.backdrop is None or self.alignment is None else self.backdrop()
+        if image is None:
+            return _draw_heatmap(self.heatmap(), path, title)
+        from ..viz import plot_alignment_over_spectrogram
+
+        return plot_alignment_over_spectrogram(self.alignment, self.alignment_labels, image, path, title=title,
+                                               frame_seconds=self.frame_seconds)
 
     def to_json(self) -> dict[str, Any]:
         """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
@@ -108,6 +124,14 @@ class Classification:
         (a list, or a list of rows for (T, S) weights)."""
         return {"output": self.text, "probabilities": {k: round(v, 4) for k, v in self.probabilities.items()},
                 "attention": None if self.weights is None else _rounded(self.weights.tolist())}
+
+
+def column_labels(labels: list[str], columns: int) -> list[str]:
+    """``columns`` labels out of an input's ``labels``: themselves when the counts agree, else the
+    label of the first position each column covers (columns spread evenly over the input)."""
+    if columns == len(labels) or not labels:
+        return labels
+    return [labels[min(len(labels) - 1, (j * len(labels)) // columns)] for j in range(columns)]
 
 
 def _rounded(values: Any) -> Any:
@@ -159,11 +183,15 @@ class GenerationPredictor:
     def present(self, found: list[Hypothesis], fields: Mapping[str, Any],
                 example: Mapping[str, Any]) -> list[Translation]:
         """The n-best hypotheses of one raw example as Translations (best first)."""
-        source_tokens = fields[self.length_field].item_labels(example[self.length_field])
+        source = fields[self.length_field]
+        item = example[self.length_field]
+        source_tokens = source.item_labels(item)
+        backdrop = (lambda: source.backdrop(item)) if type(source).backdrop is not Field.backdrop else None
         presented = []
         for h in found:
             text, tokens = fields[self.output].decode(h.tokens)
-            presented.append(Translation(text, tokens, source_tokens, h.score, h.alignment, h.normalized_score))
+            presented.append(Translation(text, tokens, source_tokens, h.score, h.alignment, h.normalized_score,
+                                         backdrop, getattr(source, "frame_seconds", None)))
         return presented
 
 

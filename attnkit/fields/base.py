@@ -119,6 +119,11 @@ class Field(ABC):
         encoding; a text field shows the tokens as written, unknown ones included)."""
         return self.labels(self.encode(item))
 
+    def backdrop(self, item: Any) -> Any:
+        """What a raw item looks like, for plots to draw beneath its attention (an audio item's
+        spectrogram (L, D)); None (the default): nothing, the heatmap alone."""
+        return None
+
     def parse_input(self, text: str) -> Any:
         """A command-line argument as a raw item of this field (`attnkit plot`): text as typed,
         an image or a feature file by its path. Raises FieldError for a kind that cannot be given

@@ -9,6 +9,8 @@
     ntm                   Neural Turing Machine: controller + memory + addressing heads, bits -> bits
     bits_lstm             the NTM tasks' LSTM baseline, bits -> bits
     show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
+    listener              pyramidal BiLSTM over acoustic frames + attending character decoder, frames -> text
+                          (Chan 2016, Chorowski 2015)
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -30,6 +32,7 @@ from .classifier import AttentionClassifier, ClassifierOptions
 from .entailment import EntailmentModel, EntailmentOptions
 from .family import Family, FamilyError
 from .init import initialize
+from .listener import Listener, ListenerOptions
 from .ntm import NeuralTuringMachine, NTMOptions
 from .pointer import PointerNetwork, PointerOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
@@ -45,6 +48,7 @@ FAMILIES: dict[str, type[Family]] = {
     "show_attend_tell": ShowAttendTell,
 }
 FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
+FAMILIES["listener"] = Listener  # speech recognition (issue 13)
 
 
 def register_family(name: str, family: type[Family]) -> None:
@@ -78,3 +82,4 @@ __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState
 __all__ += ["PointerNetwork", "PointerOptions"]
 __all__ += ["BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]
 __all__ += ["AttentionCoverage", "CaptionerOptions", "ShowAttendTell"]
+__all__ += ["Listener", "ListenerOptions"]

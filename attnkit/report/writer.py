@@ -97,6 +97,19 @@ def _examples(predictions, references: list[str]) -> list[Example]:
     return found
 
 
+def _pictures_html(run: Run, predictions, count: int = 3) -> str:
+    """For predictions whose input has a backdrop (an utterance's spectrogram): the first ``count``
+    alignments drawn over it (each prediction's own ``draw``); nothing for other runs."""
+    best = [best_of(p) for p in predictions]
+    drawable = [b for b in best if getattr(b, "backdrop", None) is not None and b.alignment is not None][:count]
+    if not drawable:
+        return ""
+    images = [_image(b.draw(run.directory / "plots" / f"report-picture-{i}.png", title=b.text), b.text)
+              for i, b in enumerate(drawable)]
+    return ("<h2>Alignments over the input</h2><p class=\"note\">Output characters down, time across, the "
+            "spectrogram beneath.</p>" + "".join(images))
+
+
 def _confusion_html(schema, hypotheses: list[str], references: list[str]) -> str:
     """For a classifying run: the confusion matrix (rows: the reference label, columns: the
     predicted one) and each label's F1; nothing for other runs."""
@@ -157,6 +170,7 @@ def build_page(run: Run, *, examples: int = 12, split: str = "dev") -> str:
               "lengths": _image(lengths_png, f"{label} by source length"),
               "classes": _confusion_html(schema, hypotheses, references),
               "stats": _stats_html(attention_report(run, data)), "data": _json_block(viewer),
+              "pictures": _pictures_html(run, scored.predictions[:examples]),
               "no_examples": "No alignments to show: this model has no attention." if examples else
                              "No examples requested (--examples 0)."}
     template = resources.files("attnkit.report").joinpath("template.html").read_text(encoding="utf-8")

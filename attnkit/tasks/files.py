@@ -4,7 +4,9 @@
   `attnkit.data.read_parallel` (file:line errors, dropped-line counts) into the same dict
   examples an embedded task yields (``{"source": ..., "target": ...}``);
 - ``nli``: entailment pairs, SNLI/MultiNLI jsonl or a premise/hypothesis/label TSV
-  (``tasks/nli_files.py``).
+  (``tasks/nli_files.py``);
+- ``speech`` and ``kaldi``: recordings with transcripts, a path<TAB>transcript TSV or a Kaldi
+  data directory (wav.scp + text) (``tasks/speech_files.py``).
 
 A format is a reader (spec, option=, header=, strict=) -> examples and the schema of its examples.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 from attnkit.data import read_parallel
 from attnkit.tasks.nli_files import nli_schema, read_nli
 from attnkit.tasks.schema import Schema, text_to_text
+from attnkit.tasks.speech_files import read_kaldi_dir, read_speech_tsv, speech_schema
 
 
 def read_text_pairs(spec: str, *, option: str, header: bool = False, strict: bool = False,
@@ -47,6 +50,10 @@ FILE_FORMATS: dict[str, FileFormat] = {
                        "source -> target text: a TSV (source<TAB>target) or 'src.txt,tgt.txt'"),
     "nli": FileFormat(read_nli, nli_schema,
                       "premise + hypothesis -> label: SNLI/MultiNLI .jsonl or a premise<TAB>hypothesis<TAB>label TSV"),
+    "speech": FileFormat(read_speech_tsv, speech_schema,
+                         "audio -> transcript: a TSV of audio-path<TAB>transcript (paths relative to the TSV)"),
+    "kaldi": FileFormat(read_kaldi_dir, speech_schema,
+                        "audio -> transcript: a Kaldi data directory holding wav.scp and text"),
 }
 
 

@@ -13,11 +13,13 @@ from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
 from attnkit.tasks.pointing import TSP, Hull, SortPoints
 from attnkit.tasks.sequences import Copy, Reverse, Sort
+from attnkit.tasks.spoken_digits import SpokenDigits
 
 _TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (Dates, Numbers, Copy, Reverse, Sort, Needle, LexicalNLI)}
 _TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer networks (issue 16)
 _TASKS.update({cls.name: cls for cls in (BitCopy, RepeatCopy, AssociativeRecall)})
 _TASKS[DigitsCaptions.name] = DigitsCaptions  # image captioning (issue 12)
+_TASKS[SpokenDigits.name] = SpokenDigits  # speech recognition (issue 13)
 
 
 def register_task(task: type[Task]) -> None:

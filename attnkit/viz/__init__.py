@@ -10,8 +10,10 @@ from .alignment import merge_subwords, plot_alignment, plot_alignment_grid
 from .layers import plot_layer_heads
 from .lengths import plot_metric_by_length
 from .memory import plot_memory_run
+from .spectrogram import plot_alignment_over_spectrogram
 from .steps import plot_beam_steps
 from .training import plot_training_curves
 
-__all__ = ["merge_subwords", "plot_alignment", "plot_alignment_grid", "plot_beam_steps", "plot_layer_heads",
+__all__ = ["merge_subwords", "plot_alignment", "plot_alignment_grid",
+           "plot_alignment_over_spectrogram", "plot_beam_steps", "plot_layer_heads",
            "plot_memory_run", "plot_metric_by_length", "plot_training_curves"]

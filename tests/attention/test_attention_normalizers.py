@@ -15,7 +15,7 @@ SPARSE = ["sparsemax", "entmax15"]
 
 
 def test_normalizers_on_offer() -> None:
-    assert set(NORMALIZERS) == {"softmax", "sparsemax", "entmax15"}
+    assert set(NORMALIZERS) == {"softmax", "sparsemax", "entmax15", "sigmoid"}
     with pytest.raises(ValueError, match="sparsemax"):
         get_normalizer("nope")
 
@@ -75,7 +75,7 @@ def test_a_masked_key_with_the_best_score_gets_nothing(normalizer: str) -> None:
     assert math.isclose(weights.sum().item(), 1.0, abs_tol=1e-6)
 
 
-@pytest.mark.parametrize("normalizer", ["softmax", *SPARSE])
+@pytest.mark.parametrize("normalizer", ["softmax", "sigmoid", *SPARSE])
 def test_normalizer_functions_with_broadcast_mask_and_empty_rows(normalizer: str) -> None:
     scores = torch.randn(2, 3, 5, requires_grad=True)
     mask = torch.tensor([[True, True, False, False, False], [False] * 5])[:, None, :]  # (2, 1, 5)
