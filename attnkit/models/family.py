@@ -34,6 +34,9 @@ class Family:
     # False (an image's pixel count says nothing of its caption's length): decode.max_output_tokens
     # and max_output_length bound it alone
     output_scales_with_input: ClassVar[bool] = True
+    # (rows, cols) when the attended positions are the cells of a grid laid evenly over an input
+    # image, row by row (a captioner): its outputs then draw over the image; None otherwise
+    attention_grid: tuple[int, int] | None = None
 
     @classmethod
     def check_schema(cls, options: ModelOptions, schema: Schema) -> None:

@@ -108,7 +108,8 @@ class DigitsCaptions(Task):
         return o
 
     def schema(self) -> Schema:
-        return Schema({"image": FieldSpec("image", {"channels": 1}),
+        size = [self.options["canvas_height"], self.options["canvas_width"]]  # others' images: letterboxed to it
+        return Schema({"image": FieldSpec("image", {"channels": 1, "size": size, "resize": "letterbox"}),
                        "caption": FieldSpec("text", {"tokenizer": "word", "generated": True})},
                       inputs=("image",), output="caption", prediction="generate",
                       metrics=("exact_match", "bleu1", "bleu2", "bleu3", "bleu4"))

@@ -4,7 +4,9 @@
   `attnkit.data.read_parallel` (file:line errors, dropped-line counts) into the same dict
   examples an embedded task yields (``{"source": ..., "target": ...}``);
 - ``nli``: entailment pairs, SNLI/MultiNLI jsonl or a premise/hypothesis/label TSV
-  (``tasks/nli_files.py``).
+  (``tasks/nli_files.py``);
+- ``captions``: an image folder and an ``image<TAB>caption`` file, several captions per image
+  (``tasks/caption_files.py``).
 
 A format is a reader (spec, option=, header=, strict=) -> examples and the schema of its examples.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attnkit.data import read_parallel
+from attnkit.tasks.caption_files import captions_schema, read_caption_spec
 from attnkit.tasks.nli_files import nli_schema, read_nli
 from attnkit.tasks.schema import Schema, text_to_text
 
@@ -47,6 +50,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
                        "source -> target text: a TSV (source<TAB>target) or 'src.txt,tgt.txt'"),
     "nli": FileFormat(read_nli, nli_schema,
                       "premise + hypothesis -> label: SNLI/MultiNLI .jsonl or a premise<TAB>hypothesis<TAB>label TSV"),
+    "captions": FileFormat(read_caption_spec, captions_schema,
+                           "image -> caption: 'captions.txt' (image<TAB>caption lines, several per image; images "
+                           "beside it) or 'captions.txt,IMAGE_FOLDER'"),
 }
 
 

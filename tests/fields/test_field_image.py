@@ -159,7 +159,7 @@ def test_saved_and_loaded_with_its_statistics(tmp_path):
     field = fitted([BLACK, WHITE, np.full((3, 3), 0.3)], channels=3, size=(2, 2))
     save_field(field, tmp_path / "image")
     loaded = load(tmp_path / "image")
-    assert loaded.options() == {"channels": 3, "size": [2, 2]}
+    assert loaded.options() == {"channels": 3, "size": [2, 2], "resize": "stretch"}
     assert torch.equal(loaded.encode(np.full((5, 5), 0.8)), field.encode(np.full((5, 5), 0.8)))
 
 
