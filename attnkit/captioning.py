@@ -72,9 +72,17 @@ def caption_rows(run: Run, examples: Sequence[Mapping[str, Any]], decode=None) -
         for n in range(1, 5):
             row[f"bleu{n}"] = bleu_multi(hyp, sets, order=n).value
         row["pointing"] = None if weights is None else pointing_score(
-            [weights[i] for i in chosen], [examples[i]["boxes"] for i in chosen], grid, image)
+            [_digit_rows(weights[i], examples[i]) for i in chosen], [examples[i]["boxes"] for i in chosen], grid,
+            image)
         rows.append(row)
     return rows
+
+
+def _digit_rows(weights: np.ndarray, example: Mapping[str, Any]) -> np.ndarray:
+    """The rows (T, L) of the words that name the example's boxes, in box order ("digit_words":
+    each box's word index; without it, word t names box t)."""
+    where = example.get("digit_words")
+    return weights if where is None else weights[[i for i in where if i < len(weights)]]
 
 
 def markdown(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -60,3 +60,11 @@ def test_plot_draws_the_overlays_of_each_image(caption_run, canvases, tmp_path, 
     paths = [tmp_path / "overlay-1.png", tmp_path / "overlay-2.png"]
     assert printed[1::2] == [str(p) for p in paths]
     assert all(p.read_bytes()[:8] == PNG for p in paths)
+
+
+def test_pointing_reads_the_rows_of_the_words_that_name_digits():
+    from attnkit.captioning import _digit_rows
+
+    weights = np.arange(12.0).reshape(6, 2)  # six words of "a three left of a seven" (+ </s>)
+    assert _digit_rows(weights, {"digit_words": (1, 5)}).tolist() == [[2.0, 3.0], [10.0, 11.0]]
+    assert _digit_rows(weights, {}).shape == (6, 2)  # word t names box t
