@@ -1,7 +1,9 @@
 """Slow (CI runs it): a small version of the soft-attention captioning target, bounded by
 updates: the shipped soft config (batch norm, batches mixing caption lengths) on canvases of one
 to three digits learns in MAX_STEPS updates to caption them and to point at each digit (the full
-target, 95% on three digits in 10 minutes, is measured in docs/EXPERIMENTS.md §5)."""
+target, 95% on three digits in 10 minutes, is measured in docs/EXPERIMENTS.md §5). It took 77 s on
+the shared 2-core machine under load (load average ~7), above the ~60 s a slow check should take
+unloaded; fewer updates would need lower bars."""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ def test_soft_attention_captions_up_to_three_digits_and_points_at_them(tmp_path)
         torch.set_num_threads(threads)
     overall, three = rows[0], rows[-1]
     assert overall["examples"] == 200 and three["digits"] == 3
-    # measured (seed 0, one thread): see the numbers below, set with a margin
-    assert overall["exact_match"] >= 60.0, rows
+    # measured (seed 0, one thread, 2026-12-02): test exact match 81.5% overall, 65.2% on three
+    # digits, pointing 92.4% on three digits (dev exact match 75% after the 400 updates)
+    assert overall["exact_match"] >= 70.0, rows
     assert three["exact_match"] >= 50.0, rows
     assert three["pointing"] >= 85.0, rows
