@@ -406,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
     p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid. For a run with another "
                    "input (an image path, a .npy of frames) or several inputs (premise, hypothesis), the inputs of "
-                   "each example in turn; one picture per example")
+                   "each example in turn; one picture per example (a caption: one panel per word, its attention "
+                   "over the image)")
     p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png, grid-..., steps-...)")
     p.add_argument("--words", action="store_true", help="merge subword pieces into words")
     p.add_argument("--steps", action="store_true", help="one panel per output step of the chosen hypothesis "
