@@ -156,6 +156,10 @@ class ShowAttendTell(Family, nn.Module):
         self.out_words = nn.Linear(embed, vocab_size)  # L_o
 
     @classmethod
+    def needs_mixed_batches(cls, options: CaptionerOptions) -> bool:
+        return options.norm == "batch"
+
+    @classmethod
     def from_fields(cls, options: CaptionerOptions, schema: Schema, fields: Mapping[str, Any]) -> ShowAttendTell:
         image, caption = schema.inputs[0], schema.output
         return cls(options, fields[image].channels, fields[caption].size, image=image, caption=caption)

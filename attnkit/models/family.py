@@ -51,6 +51,13 @@ class Family:
                               f"it has {', '.join(inputs)} -> {output} ({schema.prediction})")
 
     @classmethod
+    def needs_mixed_batches(cls, options: ModelOptions) -> bool:
+        """Whether training batches should mix output lengths (data.bucket_by: none): True for a
+        model whose layers normalise over the batch (batch norm), whose evaluation-time running
+        statistics otherwise match no training batch."""
+        return False
+
+    @classmethod
     def joint_fields(cls, options: ModelOptions, schema: Schema) -> list[tuple[str, ...]]:
         """Groups of fields that must share one fitted vocabulary (e.g. shared embeddings)."""
         return []

@@ -73,3 +73,20 @@ def test_a_captioner_trains_on_users_images_and_scores_against_all_references(ca
     scored = run.score(dev)
     sets = [e["references"] for e in dev]
     assert scored.scores["bleu1"].value == pytest.approx(bleu_multi(scored.hypotheses, sets, order=1).value)
+
+
+def test_batch_norm_with_length_bucketed_batches_is_warned_about(tmp_path, caplog):
+    from conftest import tiny_caption_config
+
+    from attnkit.config import to_dict
+
+    config = tiny_caption_config(max_steps=2, eval_every=2)
+    tree = to_dict(config)
+    bucketed = config_from_dict({**tree, "data": {**tree["data"], "bucket_by": "target"}}, "bucketed")
+    with caplog.at_level("WARNING", logger="attnkit"):
+        train(bucketed, tmp_path / "bucketed")
+    assert "data.bucket_by: none" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="attnkit"):
+        train(config, tmp_path / "mixed")
+    assert "bucket_by" not in caplog.text
