@@ -136,7 +136,7 @@ def ground(rng: random.Random, strength: float, height: int, width: int) -> np.n
 class DigitsCaptions(Task):
     name = "digits-captions"
     description = ("caption a canvas of 1..N handwritten digits (scikit-learn's scans) with the digits in words, "
-                   "left to right (image -> text)")
+                   "left to right, or with spatial words (layout: spatial); optional textured ground (image -> text)")
     split_names = ("train", "dev", "test", "long")
     defaults = {
         "digit_size": 16,
