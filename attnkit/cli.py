@@ -199,6 +199,19 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_caption(args) -> int:
+    from .captioning import caption_images
+    from .run import open_run
+
+    run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
+    captions, failures = caption_images(run, args.images, _decode_config(run, args))
+    for path, caption in captions:
+        print(f"{path}\t{caption.text}")
+    for message in failures:
+        print(f"attnkit caption: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR if failures else 0
+
+
 def _slug(text: str) -> str:
     kept = "".join(c if c.isalnum() else "-" for c in text.lower())[:40].strip("-")
     return kept or "source"
@@ -412,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory written by `attnkit train`")
     p.add_argument("source", nargs="+", help="the source sentence(s); several give a grid. For a run with another "
                    "input (an image path, a .npy of frames) or several inputs (premise, hypothesis), the inputs of "
-                   "each example in turn; one picture per example")
+                   "each example in turn; one picture per example (a caption: one panel per word, its attention "
+                   "over the image)")
     p.add_argument("--out", help="PNG path (default: RUN_DIR/plots/alignment-SOURCE.png, grid-..., steps-...)")
     p.add_argument("--words", action="store_true", help="merge subword pieces into words")
     p.add_argument("--steps", action="store_true", help="one panel per output step of the chosen hypothesis "
@@ -421,6 +435,19 @@ def build_parser() -> argparse.ArgumentParser:
                    "(OUT-cross.png, OUT-self.png; models with attention_maps, i.e. Transformer runs)")
     _decode_options(p)
     p.set_defaults(func=cmd_plot)
+
+    p = commands.add_parser("caption", help="caption image files with a captioning run", formatter_class=formatter,
+                            description="Caption each image with the run's model: prints 'image<TAB>caption' per "
+                                        "image. Grey or RGB images are converted to the run's channels; another "
+                                        "size is letterboxed (or resized) to the run's canvas. A missing or "
+                                        "unreadable file is named on stderr and the others are still captioned "
+                                        "(exit status 2 when any file failed).",
+                            epilog="example:\n  attnkit caption runs/captions-soft digits.png scan.jpg --beam 3\n"
+                                   "  attnkit plot runs/captions-soft digits.png   (one overlay per word)")
+    p.add_argument("run_dir", help="a run directory written by `attnkit train` (an image -> caption task)")
+    p.add_argument("images", nargs="+", help="image files (PNG, JPEG, ... anything Pillow reads)")
+    _decode_options(p)
+    p.set_defaults(func=cmd_caption)
 
     _add_compare_and_report(commands, formatter)
 

@@ -127,8 +127,9 @@ class DataConfig:
     task_options: dict = option({}, "task options, e.g. {max_len: 30} for reverse")
     format: str = option("text", "users' files (task null): text (a TSV source<TAB>target or two aligned files) "
                                  "or nli (SNLI/MultiNLI .jsonl, or a premise<TAB>hypothesis<TAB>label TSV), "
-                                 "speech (a TSV audio-path<TAB>transcript) or kaldi (a directory with wav.scp and "
-                                 "text)",
+                                 "speech (a TSV audio-path<TAB>transcript), kaldi (a directory with wav.scp and "
+                                 "text) or captions (image<TAB>caption lines, several per image, images beside "
+                                 "the file or in 'captions.txt,FOLDER')",
                          choices=_format_names)
     train: str | None = option(None, "training data: a TSV file (source<TAB>target) or two aligned "
                                      "files 'src.txt,tgt.txt' (used when task is null); see data.format")
@@ -142,9 +143,10 @@ class DataConfig:
     strict: bool = option(False, "make empty or over-long lines an error instead of dropping them")
     max_tokens: int = option(4096, "token budget of a training batch (padded source + target tokens)")
     max_sentences: int | None = option(None, "cap on sentences per batch")
-    bucket_by: Literal["target", "source"] = option(
+    bucket_by: Literal["target", "source", "none"] = option(
         "target", "length that sorts training examples into batches first: target (the predicted field: least "
-                  "decoder padding) or source (the input fields)")
+                  "decoder padding), source (the input fields) or none (shuffled batches that mix lengths: a model "
+                  "with batch norm then sees in training the mix that its running statistics average over)")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from .config import DecodeConfig, config_from_dict
+from .demo_captioning import run_captioning_demo
 from .demo_entailment import run_entailment_demo
 from .demo_ntm import run_ntm_demo
 from .demo_pointer import run_pointer_demo
@@ -81,3 +82,4 @@ DEMOS = {"dates": run_demo, "entailment": run_entailment_demo}
 DEMOS["pointer"] = run_pointer_demo  # pointer networks (issue 16): demo_pointer.py
 DEMOS["ntm"] = run_ntm_demo  # the Neural Turing Machine (issue 16): demo_ntm.py
 DEMOS["speech"] = run_speech_demo  # speech recognition (issue 13): demo_speech.py
+DEMOS["captioning"] = run_captioning_demo  # Show, Attend and Tell (issue 12): demo_captioning.py

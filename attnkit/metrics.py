@@ -295,11 +295,20 @@ LABELS["bit_errors"] = "bit errors per sequence"
 LABELS.update({f"bleu{n}": f"BLEU-{n}" for n in range(1, 5)})
 
 
-def compute(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs: Sequence | None = None) -> Score:
+# the metrics that score each hypothesis against all of its references when examples have several
+MULTI_REFERENCE = {f"bleu{n}": n for n in range(1, 5)}
+
+
+def compute(name: str, hypotheses: Sequence[str], references: Sequence[str], inputs: Sequence | None = None,
+            reference_sets: Sequence[Sequence[str]] | None = None) -> Score:
     """The metric ``name`` (a key of METRICS) of hypotheses against references; the metrics in
-    INPUT_METRICS also read ``inputs``, each hypothesis's input item (e.g. its points)."""
+    INPUT_METRICS also read ``inputs``, each hypothesis's input item (e.g. its points); those in
+    MULTI_REFERENCE score against ``reference_sets`` (every reference of each hypothesis) when given."""
     if name not in METRICS:
         raise ValueError(f"unknown metric {name!r}; choose one of {', '.join(METRICS)}")
+    if reference_sets is not None and name in MULTI_REFERENCE:
+        _check_pair(hypotheses, references)
+        return bleu_multi(hypotheses, reference_sets, order=MULTI_REFERENCE[name])
     if name in INPUT_METRICS:
         return METRICS[name](hypotheses, references, inputs)
     return METRICS[name](hypotheses, references)

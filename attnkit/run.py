@@ -271,8 +271,13 @@ def train(config: Config, directory: Path, *, resume: bool = False,
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
     schema = schema_for(config)
-    get_family(config.model.type).check_schema(config.model, schema)
+    family = get_family(config.model.type)
+    family.check_schema(config.model, schema)
     _check_metric(config, schema)
+    if family.needs_mixed_batches(config.model) and config.data.bucket_by != "none":
+        log.warning("model.type %s normalises over the batch (batch norm) but data.bucket_by is %s: every "
+                    "batch holds one output length, which evaluation's running statistics do not match; set "
+                    "data.bucket_by: none", config.model.type, config.data.bucket_by)
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":

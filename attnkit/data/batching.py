@@ -94,6 +94,7 @@ def make_batches(
     shuffle: bool,
     seed: int,
     max_sentences: int | None = None,
+    sort: bool = True,
 ) -> list[Batch]:
     """Length-bucketed batches covering every example exactly once.
 
@@ -102,7 +103,8 @@ def make_batches(
     lengths, so decoder padding, the costlier kind, stays small). With ``shuffle``, ties are
     broken by a seeded random permutation and the order of the batches is shuffled, so each seed
     gives a different but reproducible epoch. Without ``shuffle``, ties keep input order and
-    batches run shortest first.
+    batches run shortest first. With ``sort`` False, batches are cut from the (shuffled) input
+    order instead, so each mixes lengths; the budget still counts each batch's longest items.
     """
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
@@ -119,7 +121,7 @@ def make_batches(
     tiebreak = list(range(len(examples)))
     if shuffle:
         rng.shuffle(tiebreak)
-    order = sorted(range(len(examples)), key=lambda i: (costs[i], tiebreak[i]))
+    order = sorted(range(len(examples)), key=lambda i: (costs[i], tiebreak[i]) if sort else tiebreak[i])
     groups = _group(order, costs, max_tokens, max_sentences)
     if shuffle:
         rng.shuffle(groups)

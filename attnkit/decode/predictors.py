@@ -1,7 +1,8 @@
 """Predictors: turn a trained model and a batch of inputs into outputs, one kind per task.
 
 - ``GenerationPredictor`` (prediction "generate"): greedy or beam search over any model with
-  encode / start / step; per example, the n-best hypotheses with alignments.
+  encode / start / step; per example, the n-best hypotheses with alignments (Captions, which
+  draw over their image, when the model's ``attention_grid`` says it attends over an image's grid).
 - ``ClassificationPredictor`` (prediction "classify"): the label with its probabilities and the attention
   weights that led there.
 
@@ -155,9 +156,11 @@ class GenerationPredictor:
 
     def __init__(self, decode: DecodeConfig, schema: Schema) -> None:
         self.decode, self.length_field, self.output = decode, schema.inputs[0], schema.output
+        self.grid: tuple[int, int] | None = None  # the model's attention_grid, read when it decodes
 
     def __call__(self, model, batch: Batch) -> list[list[Hypothesis]]:
         config = self.decode
+        self.grid = model.attention_grid
         max_len = config.max_output_tokens
         if model.output_scales_with_input:
             max_len = min(max_output_length(batch[self.length_field].lengths, config.max_length_ratio,
@@ -182,7 +185,14 @@ class GenerationPredictor:
 
     def present(self, found: list[Hypothesis], fields: Mapping[str, Any],
                 example: Mapping[str, Any]) -> list[Translation]:
-        """The n-best hypotheses of one raw example as Translations (best first)."""
+        """The n-best hypotheses of one raw example as Translations (best first); Captions
+        (decode/caption.py) when the model attends over a grid laid over an image."""
+        if self.grid is not None:
+            from .caption import Caption, grid_labels
+
+            image = fields[self.length_field].pixels(example[self.length_field])  # (H, W, C)
+            return [Caption(*fields[self.output].decode(h.tokens), grid_labels(self.grid), h.score, h.alignment,
+                            h.normalized_score, image=image, grid=self.grid) for h in found]
         source = fields[self.length_field]
         item = example[self.length_field]
         source_tokens = source.item_labels(item)

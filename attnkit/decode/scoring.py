@@ -88,5 +88,8 @@ def score_split(model, schema: Schema, fields: Mapping[str, Any], examples: Sequ
     length_field = fields[schema.length_field]
     lengths = [length_field.cost(length_field.encode(e[schema.length_field])) for e in examples]
     inputs = [e[schema.inputs[0]] for e in examples]
-    scores = {name: compute(name, hypotheses, references, inputs) for name in (metrics or schema.metrics)}
+    # several references per example (users' captions): each example's "references", else its output
+    sets = None if not any("references" in e for e in examples) else [
+        [str(r) for r in e.get("references", [])] or [str(e[schema.output])] for e in examples]
+    scores = {name: compute(name, hypotheses, references, inputs, sets) for name in (metrics or schema.metrics)}
     return SplitResult(predictions, hypotheses, references, lengths, scores, inputs)

@@ -16,7 +16,10 @@ An item is one image, given as
 
 One channel becomes three by repetition; three become one by Pillow's luma weights (ITU-R 601-2:
 L = 0.299 R + 0.587 G + 0.114 B). With ``size`` = [H, W] each image is resized to it with Pillow's
-bilinear filter (per channel, in float, so an array and the PNG saved from it encode alike).
+bilinear filter (per channel, in float, so an array and the PNG saved from it encode alike):
+stretched to H x W (``resize`` "stretch"), or (``resize`` "letterbox") scaled to fit inside H x W
+keeping its aspect ratio and centred on a black (0) ground, as a picture of another shape must be
+to look like a training canvas.
 
 A model attends over an encoder's grid, not over the pixels, so a batch describes each image as
 one real item: lengths all H*W and a mask (B, H*W) all True. Its cost in a token budget is about
@@ -41,6 +44,7 @@ import torch
 from .base import Field, FieldError, Padded
 
 CHANNELS = (1, 3)
+RESIZES = ("stretch", "letterbox")  # how an image of another shape meets the field's size
 CELL = 8  # pixels per side of one grid cell (labels, cost)
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601-2, as Pillow's "L"
 
@@ -130,6 +134,20 @@ def _set_channels(array: np.ndarray, channels: int) -> np.ndarray:
     return (array @ LUMA)[:, :, None]  # (H, W, 1)
 
 
+def _letterbox(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(h, w, C) -> (size[0], size[1], C): scaled by the largest factor that fits, centred on zeros."""
+    if array.shape[:2] == size:
+        return array
+    height, width = size
+    scale = min(height / array.shape[0], width / array.shape[1])
+    inner = (max(1, min(height, round(array.shape[0] * scale))), max(1, min(width, round(array.shape[1] * scale))))
+    scaled = _resize(array, inner)
+    out = np.zeros((height, width, array.shape[2]), dtype=np.float32)
+    top, left = (height - inner[0]) // 2, (width - inner[1]) // 2
+    out[top:top + inner[0], left:left + inner[1]] = scaled
+    return out
+
+
 def _resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(H, W, C) -> (size[0], size[1], C) with Pillow's bilinear filter, channel by channel."""
     if array.shape[:2] == size:
@@ -156,15 +174,18 @@ def _size_option(size: Any) -> tuple[int, int] | None:
 class ImageField(Field):
     """Images -> float32 (C, H, W), normalised per channel by the mean and standard deviation of
     every training pixel (after resizing). ``channels``: 3 (RGB) or 1 (grey); ``size``: [H, W] to
-    resize every image to, or None to keep each image's own size (then a batch must share one).
+    resize every image to, or None to keep each image's own size (then a batch must share one);
+    ``resize``: "stretch" to that size, or "letterbox" (aspect kept, centred on black).
     Collates to data (B, C, H, W), lengths (B,) all H*W, mask (B, H*W) all True."""
 
     kind = "image"
 
-    def __init__(self, channels: int = 3, size: Sequence[int] | None = None) -> None:
+    def __init__(self, channels: int = 3, size: Sequence[int] | None = None, resize: str = "stretch") -> None:
         if channels not in CHANNELS:
             raise FieldError(f"image channels must be 1 (grey) or 3 (RGB); got {channels!r}")
-        self.channels, self.size = channels, _size_option(size)
+        if resize not in RESIZES:
+            raise FieldError(f"image resize must be one of {', '.join(RESIZES)}; got {resize!r}")
+        self.channels, self.size, self.resize = channels, _size_option(size), resize
         self.mean: np.ndarray | None = None  # (C,)
         self.std: np.ndarray | None = None  # (C,)
 
@@ -180,7 +201,9 @@ class ImageField(Field):
             array = _set_channels(_from_array(item), self.channels)
         else:
             raise FieldError(f"an image item must be a path, a PIL image or an array; got {type(item).__name__}")
-        return array if self.size is None else _resize(array, self.size)
+        if self.size is None:
+            return array
+        return _letterbox(array, self.size) if self.resize == "letterbox" else _resize(array, self.size)
 
     def fit(self, items: Sequence[Any]) -> None:
         """Per-channel mean and (population) standard deviation over every training pixel."""
@@ -195,7 +218,8 @@ class ImageField(Field):
         self.std = np.maximum(np.sqrt(np.maximum(squares / count - mean**2, 0.0)), 1e-5).astype(np.float32)
 
     def options(self) -> dict[str, Any]:
-        return {"channels": self.channels, "size": None if self.size is None else list(self.size)}
+        return {"channels": self.channels, "size": None if self.size is None else list(self.size),
+                "resize": self.resize}
 
     def save_state(self, directory) -> dict[str, Any]:
         return {"mean": None if self.mean is None else self.mean.tolist(),
@@ -240,5 +264,6 @@ class ImageField(Field):
         return Path(text)
 
     def describe(self) -> str:
-        size = "own size" if self.size is None else f"{self.size[0]}x{self.size[1]}"
+        size = "own size" if self.size is None else f"{self.size[0]}x{self.size[1]}" + (
+            ", letterboxed" if self.resize == "letterbox" else "")
         return f"image ({self.channels} channel{'s' if self.channels > 1 else ''}, {size})"

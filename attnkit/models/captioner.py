@@ -9,7 +9,10 @@ In the paper's order:
   pooling, a 1x1 convolution to ``annotation_dim`` features, max pooling to a ``grid_height`` x
   ``grid_width`` grid: a (B, L, D), L = the cells, row by row, plus (``grid_positions``, not in
   the paper) a learned embedding of each cell. Without batch norm the annotations of mostly-black
-  canvases barely differed and training sat at the words' marginal distribution;
+  canvases barely differed and training sat at the words' marginal distribution. Batch norm
+  needs batches that mix caption lengths (data.bucket_by: none): in batches bucketed by length
+  each batch held one digit count, the running statistics of evaluation matched none of them,
+  and the evaluated model cut three-digit captions short and doubled one-digit ones;
 - initial state (sec. 3.1.2): h_0 = tanh(f_init,h(mean_i a_i)), c_0 = tanh(f_init,c(mean_i a_i));
 - attention (eq. 4-6): alpha_t = attend(h_{t-1}, a); z_t = sum_i alpha_ti a_i, or a's sampled
   location for hard attention (sec. 4.1); with ``hard_expected_rate`` p, a training pass uses the
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch import Tensor, nn
@@ -45,7 +48,12 @@ class CaptionerOptions(ModelOptions):
 
     type: str = option("show_attend_tell", "model family")
     channels: int = option(32, "channels of the first CNN block (doubled by each later block)")
-    blocks: int = option(2, "CNN blocks (two 3x3 convolutions with batch norm and ReLU, then 2x2 max pooling)")
+    blocks: int = option(2, "CNN blocks (two 3x3 convolutions with normalisation and ReLU, then 2x2 max pooling)")
+    norm: Literal["batch", "group", "none"] = option(
+        "batch", "the CNN's normalisation after each convolution: batch (batch norm: the batch's statistics in "
+                 "training, running averages in evaluation; train with data.bucket_by: none, since batches bucketed "
+                 "by caption length give each batch one digit count and evaluation then miscounts), group (per "
+                 "image, 8 channels a group; slow to start on digits-captions) or none")
     grid_height: int = option(3, "rows of the annotation grid (the CNN's map is max-pooled to it)")
     grid_width: int = option(12, "columns of the annotation grid")
     annotation_dim: int = option(64, "features of each annotation vector a_i")
@@ -81,21 +89,29 @@ class CaptionerOptions(ModelOptions):
         return found or attention_problems(self.attention, self.hidden_dim, self.annotation_dim)
 
 
-class GridEncoder(nn.Module):
-    """image (B, C, H, W) -> annotations (B, L, D), L = grid_height * grid_width, row by row.
-    Batch norm keeps running statistics: evaluation (eval mode) uses them, not the batch's."""
+def normalisation(kind: str, channels: int) -> nn.Module:
+    """The layer after a convolution: BatchNorm2d (the batch's statistics in training, running
+    averages in evaluation), GroupNorm over groups of 8 channels (one image's own) or none."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    return nn.GroupNorm(max(1, channels // 8), channels) if kind == "group" else nn.Identity()
 
-    def __init__(self, in_channels: int, channels: int, blocks: int, dim: int, grid: tuple[int, int]) -> None:
+
+class GridEncoder(nn.Module):
+    """image (B, C, H, W) -> annotations (B, L, D), L = grid_height * grid_width, row by row."""
+
+    def __init__(self, in_channels: int, channels: int, blocks: int, dim: int, grid: tuple[int, int],
+                 norm: str = "batch") -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = in_channels
         for block in range(blocks):
             out = channels * 2 ** block
-            layers += [nn.Conv2d(width, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
-                       nn.Conv2d(out, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
+            layers += [nn.Conv2d(width, out, 3, padding=1), normalisation(norm, out), nn.ReLU(),
+                       nn.Conv2d(out, out, 3, padding=1), normalisation(norm, out), nn.ReLU(),
                        nn.MaxPool2d(2, ceil_mode=True)]
             width = out
-        layers += [nn.Conv2d(width, dim, 1), nn.BatchNorm2d(dim), nn.ReLU(), nn.AdaptiveMaxPool2d(grid)]
+        layers += [nn.Conv2d(width, dim, 1), normalisation(norm, dim), nn.ReLU(), nn.AdaptiveMaxPool2d(grid)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, image: Tensor) -> Tensor:
@@ -119,9 +135,10 @@ class ShowAttendTell(Family, nn.Module):
         super().__init__()
         self.options, self.image_name, self.caption_name = options, image, caption
         self.max_output_length = options.max_caption_length + 1  # the words and the end of sentence
+        self.attention_grid = (options.grid_height, options.grid_width)  # the cells a_1..a_L tile the image
         dim, hidden, embed = options.annotation_dim, options.hidden_dim, options.embedding_dim
         self.encoder = GridEncoder(in_channels, options.channels, options.blocks, dim,
-                                   (options.grid_height, options.grid_width))
+                                   (options.grid_height, options.grid_width), options.norm)
         cells = options.grid_height * options.grid_width
         self.positions = nn.Parameter(torch.zeros(cells, dim)) if options.grid_positions else None  # (L, D)
         self.init_hidden, self.init_cell = nn.Linear(dim, hidden), nn.Linear(dim, hidden)  # f_init,h, f_init,c
@@ -137,6 +154,10 @@ class ShowAttendTell(Family, nn.Module):
         self.out_hidden, self.out_context = nn.Linear(hidden, embed), nn.Linear(dim, embed)  # L_h, L_z
         self.dropout = nn.Dropout(options.dropout)
         self.out_words = nn.Linear(embed, vocab_size)  # L_o
+
+    @classmethod
+    def needs_mixed_batches(cls, options: CaptionerOptions) -> bool:
+        return options.norm == "batch"
 
     @classmethod
     def from_fields(cls, options: CaptionerOptions, schema: Schema, fields: Mapping[str, Any]) -> ShowAttendTell:

@@ -34,6 +34,9 @@ class Family:
     # False (an image's pixel count says nothing of its caption's length): decode.max_output_tokens
     # and max_output_length bound it alone
     output_scales_with_input: ClassVar[bool] = True
+    # (rows, cols) when the attended positions are the cells of a grid laid evenly over an input
+    # image, row by row (a captioner): its outputs then draw over the image; None otherwise
+    attention_grid: tuple[int, int] | None = None
 
     @classmethod
     def check_schema(cls, options: ModelOptions, schema: Schema) -> None:
@@ -46,6 +49,13 @@ class Family:
             raise FamilyError(f"model.type {options.type} ({', '.join(cls.input_kinds)} -> "
                               f"{', '.join(cls.output_kinds)}, {'/'.join(cls.predictions)}) cannot serve this task: "
                               f"it has {', '.join(inputs)} -> {output} ({schema.prediction})")
+
+    @classmethod
+    def needs_mixed_batches(cls, options: ModelOptions) -> bool:
+        """Whether training batches should mix output lengths (data.bucket_by: none): True for a
+        model whose layers normalise over the batch (batch norm), whose evaluation-time running
+        statistics otherwise match no training batch."""
+        return False
 
     @classmethod
     def joint_fields(cls, options: ModelOptions, schema: Schema) -> list[tuple[str, ...]]:

@@ -1,5 +1,6 @@
 """Write one self-contained HTML page about a run: training curves, the metric by source length,
-attention statistics and an interactive alignment viewer.
+attention statistics and an interactive alignment viewer (over source tokens, or over an image's
+grid of cells for a caption: hover a word, see its map on the picture).
 
 Everything is inline: the figures are PNGs embedded as data: URIs, the viewer's script and style
 sit in the page (template.html, package data), and the examples travel as JSON inside a
@@ -38,6 +39,9 @@ class Example:
     reference: str
     correct: bool
     axes: list[str] = field(default_factory=lambda: ["source", "output"])  # what the two rows are
+    # an image the source labels tile as a grid (a caption's): {"png": data URI, "height", "width",
+    # "grid": [rows, cols]}; the viewer then shades the cells over the picture; None: source tokens
+    picture: dict | None = None
 
 
 def _data_uri(path: Path) -> str:
@@ -93,7 +97,9 @@ def _examples(predictions, references: list[str]) -> list[Example]:
         source, labels, matrix = best.heatmap()
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
         axes = list(getattr(best, "axis_names", ("source", "output")))
-        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes))
+        picture = getattr(best, "picture", None)  # a Caption draws its image (decode/caption.py)
+        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes,
+                             picture() if picture is not None else None))
     return found
 
 

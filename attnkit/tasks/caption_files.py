@@ -5,6 +5,11 @@ Each image becomes one example ``{"image": path, "caption": first caption, "refe
 caption of that image, "where": "file:line"}``; the references are what multi-reference BLEU
 (``attnkit.metrics.bleu_multi``) scores a generated caption against. Errors name the captions
 file and line: a line without a tab, an empty caption, a missing or unreadable image.
+
+As ``data.format: captions`` (tasks/files.py) a spec is 'captions.txt' (images beside it) or
+'captions.txt,FOLDER'; training reads one example per caption (each caption of an image is a
+target), dev and test one per image with all its captions as references. Images are RGB,
+letterboxed to CAPTION_IMAGE_SIZE.
 """
 
 from __future__ import annotations
@@ -12,6 +17,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from attnkit.data import DataError
+from attnkit.tasks.schema import FieldSpec, Schema
+
+CAPTION_IMAGE_SIZE = [64, 64]  # H, W every user image is letterboxed to (a small CNN on a CPU)
+
+
+def captions_schema() -> Schema:
+    """An RGB image (letterboxed to CAPTION_IMAGE_SIZE) -> a generated caption of words, scored
+    by BLEU-1..4 against all references of an image, and exact match against the first."""
+    return Schema({"image": FieldSpec("image", {"channels": 3, "size": CAPTION_IMAGE_SIZE, "resize": "letterbox"}),
+                   "caption": FieldSpec("text", {"tokenizer": "word", "generated": True})},
+                  inputs=("image",), output="caption", prediction="generate",
+                  metrics=("bleu4", "bleu1", "bleu2", "bleu3", "exact_match"))
+
+
+def read_caption_spec(spec: str, *, option: str, header: bool = False, strict: bool = False,
+                      max_len: int | None = None) -> list[dict]:
+    """'captions.txt' or 'captions.txt,FOLDER' -> examples: one per caption for ``option``
+    data.train, one per image (all captions as its references) otherwise."""
+    parts = [p.strip() for p in spec.split(",")]
+    if len(parts) > 2 or not all(parts):
+        raise DataError(f"{option}: expected 'captions.txt' or 'captions.txt,IMAGE_FOLDER'; got {spec!r}")
+    captions = Path(parts[0])
+    folder = Path(parts[1]) if len(parts) == 2 else captions.parent
+    if not captions.is_file():
+        raise DataError(f"{option}: no such captions file: {captions}")
+    if not folder.is_dir():
+        raise DataError(f"{option}: no such image folder: {folder}")
+    images = read_captions(captions, folder)
+    if not option.endswith(".train"):
+        return images
+    return [{**image, "caption": caption} for image in images for caption in image["references"]]
 
 
 def read_captions(captions: Path, folder: Path, *, check_images: bool = True) -> list[dict]:

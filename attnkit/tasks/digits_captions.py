@@ -7,7 +7,15 @@ canvas (``canvas_height`` x ``canvas_width`` grey pixels, black ground) holds ``
 neighbour), at random non-overlapping positions: left to right in strict order, at a random
 height. Gaussian pixel noise of standard deviation ``noise`` is added (clipped to 0..1).
 
-The caption is the digits in words, left to right ("three seven one"). The scans are dealt once
+The caption is the digits in words, left to right ("three seven one"). With ``layout``
+"spatial" the digits sit on a grid of digit_size slots (the canvas must hold two rows), read
+top to bottom and left to right, and the caption says where each stands from the one before:
+"a three left of an eight above a one" ("left of": same row; "above": the next is lower down);
+the "digit_words" metadata gives each box's word index in the caption. With ``texture`` t > 0
+the ground is a random crop of one of scikit-image's bundled textures (brick, grass, gravel:
+``pip install scikit-image``), scaled to 0..t, under the digits (each pixel the larger of the two).
+
+The scans are dealt once
 (by a fixed generator, whatever the task seed) into three disjoint pools, 70% / 15% / 15%:
 train draws from the first, dev from the second, test and long from the third, so no scan is in
 two of train, dev and test. The "long" split has ``max_digits + 1`` to ``long_digits`` digits, more
@@ -28,6 +36,8 @@ from attnkit.tasks.base import Task
 from attnkit.tasks.schema import FieldSpec, Schema
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+LAYOUTS = ("row", "spatial")
+TEXTURES = ("brick", "grass", "gravel")  # scikit-image's bundled 512 x 512 grey textures
 POOLS = ("train", "dev", "test")
 POOL_SHARES = (0.70, 0.15)  # train, dev; test and long get the rest
 
@@ -72,10 +82,61 @@ def place(rng: random.Random, count: int, size: int, height: int, width: int) ->
     return boxes
 
 
+def place_on_slots(rng: random.Random, count: int, size: int, height: int, width: int
+                   ) -> list[tuple[int, int, int, int]]:
+    """``count`` boxes on distinct slots of the (height // size) x (width // size) grid, in
+    reading order (top to bottom, left to right), each shifted at random within its slot's share
+    of the spare pixels."""
+    rows, cols = height // size, width // size
+    slots = sorted(rng.sample(range(rows * cols), count))
+    spare_y, spare_x = (height - rows * size) // rows, (width - cols * size) // cols
+    boxes = []
+    for slot in slots:
+        row, col = divmod(slot, cols)
+        top = row * (size + spare_y) + rng.randint(0, spare_y)
+        left = col * (size + spare_x) + rng.randint(0, spare_x)
+        boxes.append((top, left, top + size, left + size))
+    return boxes
+
+
+def _article(word: str) -> str:
+    return "an" if word == "eight" else "a"
+
+
+def spatial_caption(digits: list[str], boxes: list[tuple[int, int, int, int]]) -> tuple[str, tuple[int, ...]]:
+    """"a three left of a seven above a one" and each digit's word index: "left of" when the next
+    digit is on the same slot row, "above" when it is lower down (boxes in reading order)."""
+    words, where = [_article(digits[0]), digits[0]], [1]
+    for previous, box, digit in zip(boxes, boxes[1:], digits[1:], strict=False):
+        words += (["left", "of"] if box[0] < previous[2] else ["above"]) + [_article(digit), digit]
+        where.append(len(words) - 1)
+    return " ".join(words), tuple(where)
+
+
+@cache
+def _texture(name: str) -> np.ndarray:
+    """scikit-image's bundled texture ``name`` as (512, 512) float32 in 0..1."""
+    try:
+        from skimage import data
+    except ImportError:
+        raise ValueError("task 'digits-captions' option texture needs scikit-image's bundled textures: "
+                         "pip install 'attnkit[vision]'") from None
+    return (getattr(data, name)() / 255.0).astype(np.float32)
+
+
+def ground(rng: random.Random, strength: float, height: int, width: int) -> np.ndarray:
+    """A height x width ground: zeros, or a random crop of a random texture scaled to 0..strength."""
+    if strength == 0:
+        return np.zeros((height, width), dtype=np.float32)
+    texture = _texture(TEXTURES[rng.randrange(len(TEXTURES))])
+    top, left = rng.randint(0, texture.shape[0] - height), rng.randint(0, texture.shape[1] - width)
+    return strength * texture[top:top + height, left:left + width]
+
+
 class DigitsCaptions(Task):
     name = "digits-captions"
     description = ("caption a canvas of 1..N handwritten digits (scikit-learn's scans) with the digits in words, "
-                   "left to right (image -> text)")
+                   "left to right, or with spatial words (layout: spatial); optional textured ground (image -> text)")
     split_names = ("train", "dev", "test", "long")
     defaults = {
         "digit_size": 16,
@@ -85,6 +146,8 @@ class DigitsCaptions(Task):
         "max_digits": 3,
         "long_digits": 5,
         "noise": 0.1,
+        "layout": "row",
+        "texture": 0.0,
         "train_size": 8000,
         "dev_size": 500,
         "test_size": 500,
@@ -99,7 +162,20 @@ class DigitsCaptions(Task):
         if o["digit_size"] < 8 or o["canvas_height"] < o["digit_size"]:
             raise ValueError("task 'digits-captions' needs digit_size >= 8 and canvas_height >= digit_size, got "
                              f"{o['digit_size']} and {o['canvas_height']}")
-        if o["long_digits"] * o["digit_size"] > o["canvas_width"]:
+        if o["layout"] not in LAYOUTS:
+            raise ValueError(f"option 'layout' of task 'digits-captions' must be one of {', '.join(LAYOUTS)}, "
+                             f"got {o['layout']!r}")
+        if not 0 <= o["texture"] <= 1:
+            raise ValueError(f"option 'texture' of task 'digits-captions' must be in [0, 1], got {o['texture']}")
+        if o["texture"] and max(o["canvas_height"], o["canvas_width"]) > 512:
+            raise ValueError("task 'digits-captions': textures are 512 x 512; a textured canvas must fit in them")
+        if o["layout"] == "spatial":
+            slots = (o["canvas_height"] // o["digit_size"]) * (o["canvas_width"] // o["digit_size"])
+            if o["canvas_height"] < 2 * o["digit_size"] or o["long_digits"] > slots:
+                raise ValueError(f"task 'digits-captions' with layout 'spatial' needs canvas_height >= 2 x digit_size "
+                                 f"and at most {slots} long_digits (one per digit_size slot); got canvas_height "
+                                 f"{o['canvas_height']}, digit_size {o['digit_size']}, long_digits {o['long_digits']}")
+        elif o["long_digits"] * o["digit_size"] > o["canvas_width"]:
             raise ValueError(f"task 'digits-captions': {o['long_digits']} digits of {o['digit_size']} pixels do not "
                              f"fit side by side in canvas_width {o['canvas_width']}; widen the canvas or lower "
                              f"long_digits")
@@ -108,7 +184,8 @@ class DigitsCaptions(Task):
         return o
 
     def schema(self) -> Schema:
-        return Schema({"image": FieldSpec("image", {"channels": 1}),
+        size = [self.options["canvas_height"], self.options["canvas_width"]]  # others' images: letterboxed to it
+        return Schema({"image": FieldSpec("image", {"channels": 1, "size": size, "resize": "letterbox"}),
                        "caption": FieldSpec("text", {"tokenizer": "word", "generated": True})},
                       inputs=("image",), output="caption", prediction="generate",
                       metrics=("exact_match", "bleu1", "bleu2", "bleu3", "bleu4"))
@@ -129,16 +206,20 @@ class DigitsCaptions(Task):
         low, high = (o["max_digits"] + 1, o["long_digits"]) if distribution == "long" else (
             o["min_digits"], o["max_digits"])
         count = rng.randint(low, high)
-        canvas = np.zeros((o["canvas_height"], o["canvas_width"]), dtype=np.float32)
+        canvas = ground(rng, o["texture"], o["canvas_height"], o["canvas_width"])
         indices = scan_pools()[pool]
-        boxes, words, scans = place(rng, count, o["digit_size"], o["canvas_height"], o["canvas_width"]), [], []
+        layout = place_on_slots if o["layout"] == "spatial" else place
+        boxes, words, scans = layout(rng, count, o["digit_size"], o["canvas_height"], o["canvas_width"]), [], []
         for top, left, bottom, right in boxes:
             scan = int(indices[rng.randrange(len(indices))])
-            canvas[top:bottom, left:right] = upscale(images[scan], o["digit_size"])
+            canvas[top:bottom, left:right] = np.maximum(canvas[top:bottom, left:right],
+                                                        upscale(images[scan], o["digit_size"]))
             words.append(DIGIT_WORDS[labels[scan]])
             scans.append(scan)
         if o["noise"]:
             noise = np.random.default_rng(rng.getrandbits(64)).normal(0.0, o["noise"], canvas.shape)
             canvas = np.clip(canvas + noise.astype(np.float32), 0.0, 1.0)
-        return {"image": (canvas * 255).round().astype(np.uint8), "caption": " ".join(words),
-                "boxes": tuple(boxes), "scans": tuple(scans)}
+        caption, where = (spatial_caption(words, boxes) if o["layout"] == "spatial" else
+                          (" ".join(words), tuple(range(len(words)))))
+        return {"image": (canvas * 255).round().astype(np.uint8), "caption": caption,
+                "boxes": tuple(boxes), "scans": tuple(scans), "digit_words": where}

@@ -7,6 +7,8 @@
   (``tasks/nli_files.py``);
 - ``speech`` and ``kaldi``: recordings with transcripts, a path<TAB>transcript TSV or a Kaldi
   data directory (wav.scp + text) (``tasks/speech_files.py``).
+- ``captions``: an image folder and an ``image<TAB>caption`` file, several captions per image
+  (``tasks/caption_files.py``).
 
 A format is a reader (spec, option=, header=, strict=) -> examples and the schema of its examples.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attnkit.data import read_parallel
+from attnkit.tasks.caption_files import captions_schema, read_caption_spec
 from attnkit.tasks.nli_files import nli_schema, read_nli
 from attnkit.tasks.schema import Schema, text_to_text
 from attnkit.tasks.speech_files import read_kaldi_dir, read_speech_tsv, speech_schema
@@ -54,6 +57,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
                          "audio -> transcript: a TSV of audio-path<TAB>transcript (paths relative to the TSV)"),
     "kaldi": FileFormat(read_kaldi_dir, speech_schema,
                         "audio -> transcript: a Kaldi data directory holding wav.scp and text"),
+    "captions": FileFormat(read_caption_spec, captions_schema,
+                           "image -> caption: 'captions.txt' (image<TAB>caption lines, several per image; images "
+                           "beside it) or 'captions.txt,IMAGE_FOLDER'"),
 }
 
 

@@ -93,9 +93,9 @@ class Trainer:
     """Trains ``model`` on encoded examples (dicts: field name -> encoded item) into ``run_dir``.
 
     ``fields`` collate the examples, sorted into batches by the fields ``sort_by`` names, in that
-    order; ``objective`` turns a model output into the loss. ``evaluate(model)`` returns dev
-    metrics (e.g. exact_match, bleu, accuracy) on the predicted dev set; the trainer adds ``loss``
-    (the dev NLL per predicted unit).
+    order (or not sorted: data.bucket_by none); ``objective`` turns a model output into the loss.
+    ``evaluate(model)`` returns dev metrics (e.g. exact_match, bleu, accuracy) on the predicted
+    dev set; the trainer adds ``loss`` (the dev NLL per predicted unit).
     """
 
     def __init__(self, model: nn.Module, train: Sequence, dev: Sequence, config: TrainConfig,
@@ -181,7 +181,8 @@ class Trainer:
 
     def epoch_batches(self, epoch: int) -> list[Batch]:
         batches = make_batches(self.fields, self.train_examples, self.data.max_tokens, sort_by=self.sort_by,
-                               shuffle=True, seed=self.config.seed + epoch, max_sentences=self.data.max_sentences)
+                               shuffle=True, seed=self.config.seed + epoch, max_sentences=self.data.max_sentences,
+                               sort=self.data.bucket_by != "none")
         if self.world.size > 1:  # every rank gets the same number of batches
             usable = len(batches) // self.world.size * self.world.size
             batches = batches[self.world.rank:usable:self.world.size]

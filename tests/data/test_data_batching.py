@@ -151,3 +151,19 @@ def test_encode_examples():
     assert encoded_examples[0]["target"] == [vocab.id("b"), UNK]
     assert set(encoded_examples[0]) == {"source", "target"}  # plain dicts of the fields' parts, metadata left out
     assert collate(fields, encoded_examples)["source"].data.shape == (1, 2)
+
+
+def test_unsorted_batches_mix_lengths_and_keep_the_budget():
+    """data.bucket_by none: batches cut from the shuffled order, each example once, within budget
+    (a model with batch norm then trains on the mix its running statistics average over)."""
+    rng = random.Random(3)
+    examples = [([5] * 3, [6] * rng.choice([1, 2, 3, 4, 5, 6])) for _ in range(60)]
+    sorted_batches = batches_of(examples, 60, shuffle=True, seed=1)
+    mixed = batches_of(examples, 60, shuffle=True, seed=1, sort=False)
+    assert sorted(i for b in mixed for i in b.indices.tolist()) == list(range(60))
+    assert all(padded_cost(b) <= 60 for b in mixed)
+    target_lengths = [{len(examples[i][1]) for i in b.indices.tolist()} for b in mixed]
+    assert max(len(lengths) for lengths in target_lengths) >= 3  # several lengths in one batch
+    assert all(len({len(examples[i][1]) for i in b.indices.tolist()}) <= 2 for b in sorted_batches)
+    again = batches_of(examples, 60, shuffle=True, seed=1, sort=False)
+    assert [b.indices.tolist() for b in again] == [b.indices.tolist() for b in mixed]  # reproducible

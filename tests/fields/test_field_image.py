@@ -159,7 +159,7 @@ def test_saved_and_loaded_with_its_statistics(tmp_path):
     field = fitted([BLACK, WHITE, np.full((3, 3), 0.3)], channels=3, size=(2, 2))
     save_field(field, tmp_path / "image")
     loaded = load(tmp_path / "image")
-    assert loaded.options() == {"channels": 3, "size": [2, 2]}
+    assert loaded.options() == {"channels": 3, "size": [2, 2], "resize": "stretch"}
     assert torch.equal(loaded.encode(np.full((5, 5), 0.8)), field.encode(np.full((5, 5), 0.8)))
 
 
@@ -171,3 +171,15 @@ def test_missing_pillow_says_how_to_install_it(tmp_path, monkeypatch):
     with pytest.raises(FieldError, match=r"pip install 'attnkit\[vision\]'"):
         field.encode(BLACK)  # resizing needs Pillow too
     assert field.encode(np.zeros((1, 1))).shape == (3, 1, 1)  # an array already at size does not
+
+
+def test_letterbox_keeps_the_aspect_ratio_on_a_black_ground():
+    field = fitted([np.zeros((4, 8))], channels=1, size=[4, 8], resize="letterbox")
+    tall = field.pixels(np.ones((8, 8)))[:, :, 0]  # 8 x 8 white -> 4 x 4 in the middle of 4 x 8
+    assert tall.shape == (4, 8)
+    assert tall[:, 2:6].min() == pytest.approx(1.0) and tall[:, :2].max() == 0 and tall[:, 6:].max() == 0
+    same_shape = field.pixels(np.ones((8, 16)))[:, :, 0]  # the run's aspect: fills the canvas
+    assert same_shape.min() == pytest.approx(1.0)
+    assert field.options()["resize"] == "letterbox" and "letterboxed" in field.describe()
+    with pytest.raises(FieldError, match="resize must be one of stretch, letterbox"):
+        ImageField(resize="crop")
