@@ -9,6 +9,7 @@
     ntm                   Neural Turing Machine: controller + memory + addressing heads, bits -> bits
     bits_lstm             the NTM tasks' LSTM baseline, bits -> bits
     show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
+    pointer_generator     the rnn family with a copy switch over the source's words (See 2017), text -> text
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -32,6 +33,7 @@ from .family import Family, FamilyError
 from .init import initialize
 from .ntm import NeuralTuringMachine, NTMOptions
 from .pointer import PointerNetwork, PointerOptions
+from .pointer_generator import PointerGenerator, PointerGeneratorOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
 from .state import AttentionCoverage, DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
@@ -45,6 +47,7 @@ FAMILIES: dict[str, type[Family]] = {
     "show_attend_tell": ShowAttendTell,
 }
 FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
+FAMILIES["pointer_generator"] = PointerGenerator  # summarisation (issue 15)
 
 
 def register_family(name: str, family: type[Family]) -> None:
@@ -78,3 +81,4 @@ __all__ = ["FAMILIES", "AttentionClassifier", "ClassifierOptions", "DecoderState
 __all__ += ["PointerNetwork", "PointerOptions"]
 __all__ += ["BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]
 __all__ += ["AttentionCoverage", "CaptionerOptions", "ShowAttendTell"]
+__all__ += ["PointerGenerator", "PointerGeneratorOptions"]
