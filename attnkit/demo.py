@@ -17,6 +17,7 @@ from .config import DecodeConfig, config_from_dict
 from .demo_entailment import run_entailment_demo
 from .demo_ntm import run_ntm_demo
 from .demo_pointer import run_pointer_demo
+from .demo_summarisation import run_summarisation_demo
 from .run import load_splits, train
 from .viz import plot_alignment, plot_alignment_grid
 
@@ -79,3 +80,4 @@ def run_demo(run_dir: Path, *, minutes: float = 2.5, threads: int = 1) -> int:
 DEMOS = {"dates": run_demo, "entailment": run_entailment_demo}
 DEMOS["pointer"] = run_pointer_demo  # pointer networks (issue 16): demo_pointer.py
 DEMOS["ntm"] = run_ntm_demo  # the Neural Turing Machine (issue 16): demo_ntm.py
+DEMOS["summarisation"] = run_summarisation_demo  # pointer-generator with coverage (issue 15): demo_summarisation.py

@@ -66,6 +66,10 @@ class Translation:
         """(column labels, row labels, weights (rows, columns)) to draw, or None without attention."""
         return None if self.alignment is None else (self.source_tokens, self.alignment_labels, self.alignment)
 
+    def row_values(self) -> dict[str, list[float]]:
+        """Numbers beside each heatmap row, by name, for the report: a copying model's p_gen."""
+        return {} if self.gates is None else {"p_gen": self.gates.tolist()}
+
     def draw(self, path: Path, *, title: str | None = None) -> Path:
         """The alignment heatmap as a PNG at ``path`` (ValueError without attention); with gates,
         p_gen beside each output row and the copied words marked."""

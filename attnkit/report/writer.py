@@ -38,6 +38,7 @@ class Example:
     reference: str
     correct: bool
     axes: list[str] = field(default_factory=lambda: ["source", "output"])  # what the two rows are
+    row_values: dict[str, list[float]] = field(default_factory=dict)  # per output row, e.g. a copying model's p_gen
 
 
 def _data_uri(path: Path) -> str:
@@ -93,7 +94,9 @@ def _examples(predictions, references: list[str]) -> list[Example]:
         source, labels, matrix = best.heatmap()
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
         axes = list(getattr(best, "axis_names", ("source", "output")))
-        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes))
+        values = getattr(best, "row_values", dict)()  # numbers a prediction reports per output row
+        found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes,
+                             {name: [round(float(v), WEIGHT_DIGITS) for v in row] for name, row in values.items()}))
     return found
 
 
