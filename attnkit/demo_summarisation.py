@@ -73,7 +73,8 @@ def run_summarisation_demo(run_dir: Path, *, minutes: float = 2.0, threads: int 
     for i, (example, prediction) in enumerate(zip(examples, found, strict=True)):
         mark = "ok " if prediction.text == example["target"] else "   "
         name = example["copied"]
-        unknown = "" if name in run.output_field.vocab else f"  ({name} is not in the vocabulary)"
+        named = example["target"].endswith(name) and name not in run.output_field.vocab
+        unknown = f"  ({name} is not in the vocabulary)" if named else ""
         print(f"  {mark} {marked(prediction)}{unknown}")
         if i < 3:
             plots.append(prediction.draw(run_dir / "plots" / f"demo-{i}.png", title=prediction.text))

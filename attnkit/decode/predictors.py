@@ -70,9 +70,15 @@ class Translation:
         """Numbers beside each heatmap row, by name, for the report: a copying model's p_gen."""
         return {} if self.gates is None else {"p_gen": self.gates.tolist()}
 
-    def draw(self, path: Path, *, title: str | None = None) -> Path:
+    def draw(self, path: Path, *, title: str | None = None, merge_subwords: bool = False) -> Path:
         """The alignment heatmap as a PNG at ``path`` (ValueError without attention); with gates,
-        p_gen beside each output row and the copied words marked."""
+        p_gen beside each output row and the copied words marked; ``merge_subwords``: words
+        instead of sentencepiece pieces (the plain heatmap)."""
+        if merge_subwords and self.alignment is not None:
+            from ..viz import plot_alignment
+
+            return plot_alignment(self.alignment, self.source_tokens, self.alignment_labels, path, title=title,
+                                  merge_subwords=True)
         if self.gates is None or self.alignment is None:
             return _draw_heatmap(self.heatmap(), path, title)
         from ..viz import plot_copying

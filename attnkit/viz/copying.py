@@ -49,6 +49,8 @@ def plot_copying(weights: Any, source_tokens: Sequence[str], target_tokens: Sequ
                 tick.set_color(COPY_COLOUR)
         rows = np.arange(matrix.shape[0])
         bars.barh(rows, values, color=[COPY_COLOUR if mark else WRITE_COLOUR for mark in copied], height=0.7)
+        for row, value in zip(rows, values, strict=True):  # the number too: a bar near 0 is invisible
+            bars.text(min(value, 0.62) + 0.03, row, f"{value:.2f}", va="center", fontsize=fontsize - 1)
         bars.axvline(COPIED, color="black", linewidth=0.5, linestyle=":")
         bars.set_xlim(0.0, 1.0)
         bars.set_xticks([0.0, 0.5, 1.0])
