@@ -4,10 +4,13 @@ one process.
 
     .venv/bin/python benchmarks/search_options.py [--repeats 15]
 
-Same model and sources as benchmarks/search_before_after.py (a GRU + additive-attention model,
-untrained, EOS nudged so hypotheses end; 64 sources of 5..29 tokens, outputs up to 40 tokens).
-Prints the interleaved median times and their ratios (with option / without). What the options
-cost when they are off is search_before_after.py's measurement against the revision before them.
+The model and sources of benchmarks/search_before_after.py (an untrained GRU + additive-attention
+model, 64 sources of 5..29 tokens, outputs up to 40 tokens), but with the end's bias lowered
+(``--eos-bias``, default -3) so that outputs run long and blocking has a history to search.
+Prints the interleaved median times, their ratios (with option / without) and the mean output
+length: a minimum length makes outputs longer, and longer outputs cost more steps; min_len=1
+changes almost no output, so it shows the check's own cost. What the options cost when they are
+off is search_before_after.py's measurement against the revision before them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--eos-bias", type=float, default=-3.0, help="added to the end's output bias: how soon "
+                        "hypotheses end (search_before_after.py: +1, most end at once)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -40,7 +45,7 @@ def main() -> int:
                           attention={"name": "additive"})
     model = text_model(config, 60, 60).eval()
     with torch.no_grad():
-        model.output.bias[EOS] += 1.0
+        model.output.bias[EOS] += args.eos_bias
     generator = torch.Generator().manual_seed(1)
     lengths = torch.randint(5, 30, (64,), generator=generator)
     batch = source_batch([torch.randint(4, 60, (int(n),), generator=generator).tolist() for n in lengths])
@@ -48,10 +53,11 @@ def main() -> int:
                 "beam 5": lambda **o: beam_search(model, batch, beam_size=5, max_len=40, **o)}
     for name, search in searches.items():
         cases = {"off": lambda s=search: s(), "no_repeat_ngram=3": lambda s=search: s(no_repeat_ngram=3),
-                 "min_len=5": lambda s=search: s(min_len=5)}
+                 "min_len=1": lambda s=search: s(min_len=1), "min_len=5": lambda s=search: s(min_len=5)}
+        words = {label: sum(len(h[0].tokens) for h in case()) / len(lengths) for label, case in cases.items()}
         times = interleaved_medians(cases, repeats=args.repeats, min_sample_s=0.2)
-        print(f"{name}: off {times['off'] * 1e3:.1f} ms; " + "; ".join(
-            f"{label} {times[label] * 1e3:.1f} ms ({times[label] / times['off']:.3f} x off)"
+        print(f"{name}: off {times['off'] * 1e3:.1f} ms (mean output {words['off']:.1f} tokens); " + "; ".join(
+            f"{label} {times[label] * 1e3:.1f} ms ({times[label] / times['off']:.3f} x off, {words[label]:.1f} tokens)"
             for label in cases if label != "off"))
     return 0
 
