@@ -9,8 +9,8 @@ output words copied (p_gen < 0.5), and ROUGE-L by source length.
 ``train`` trains configs/debian-summaries-<variant>.yaml one after the other into
 ROOT/<variant> (default runs/experiments/summarisation); ``score`` decodes dev and test with
 each run (beam search, then the same with trigram blocking on test), adds the lead baseline
-(the description's first k words, k chosen on dev) and writes ROOT/results.json and the
-Markdown tables.
+(the description's first k words, k chosen on dev), updates ROOT/results.json (the variants
+scored before stay) and prints the Markdown tables.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def run_scoring(args: argparse.Namespace) -> int:
     splits = load_splits(load_config(CONFIGS["copy"], args.set))
     dev, test = splits["dev"], splits["test"]
     best_k = max(LEADS, key=lambda k: compute("rouge_l", lead(dev, k), [e["target"] for e in dev]).value)
-    results = {"lead": {"k": best_k, "dev": scores(lead(dev, best_k), dev), "test": scores(lead(test, best_k), test)}}
+    out = args.root / "results.json"
+    results = json.loads(out.read_text()) if out.is_file() else {}  # scoring some variants keeps the others
+    results["lead"] = {"k": best_k, "dev": scores(lead(dev, best_k), dev), "test": scores(lead(test, best_k), test)}
     beam = DecodeConfig(beam_size=args.beam, batch_size=32)
     blocked = DecodeConfig(beam_size=args.beam, batch_size=32, no_repeat_ngram=3)
     for variant in args.variants:
@@ -85,9 +87,8 @@ def run_scoring(args: argparse.Namespace) -> int:
             row[name] = {**scores(hypotheses, examples), **how}
             print(f"{variant} {name}: {row[name]}", flush=True)
         results[variant] = row
-    args.root.mkdir(parents=True, exist_ok=True)
-    (args.root / "results.json").write_text(json.dumps(results, indent=1))
-    print(tables(results))
+        out.write_text(json.dumps(results, indent=1))
+    print(tables({name: results[name] for name in ("lead", *VARIANTS) if name in results}))
     return 0
 
 
