@@ -53,9 +53,10 @@ def decoded(run, examples: list[dict], decode: DecodeConfig) -> tuple[list[str],
     seconds = time.monotonic() - started
     vocab = run.output_field.vocab
     words = sum(len(f.tokens) for f in found) or 1
+    gated = any(f.gates is not None for f in found)  # a model without the copy switch copies nothing
     copied = sum(int((f.gates[:len(f.tokens)] < 0.5).sum()) for f in found if f.gates is not None)
     unknown = sum(t not in vocab for f in found for t in f.tokens)
-    return [f.text for f in found], {"copied_words": round(100.0 * copied / words, 2),
+    return [f.text for f in found], {"copied_words": round(100.0 * copied / words, 2) if gated else None,
                                      "unknown_words": round(100.0 * unknown / words, 2),
                                      "mean_words": round(words / len(found), 2), "decode_seconds": round(seconds)}
 
@@ -100,8 +101,9 @@ def tables(results: dict) -> str:
         for split in ("dev", "test", "test_no_repeat_3"):
             if split in row:
                 r = row[split]
+                copied = "–" if r.get("copied_words") is None else r["copied_words"]
                 lines.append(f"| {label} | {split} | {r['rouge1']:.2f} | {r['rouge2']:.2f} | {r['rouge_l']:.2f} | "
-                             f"{r['repeated_trigrams']:.2f} | {r.get('copied_words', '–')} |")
+                             f"{r['repeated_trigrams']:.2f} | {copied} |")
     spans = [f"{low}-{high}" for low, high in LENGTHS]
     lines += ["", "| model (test, ROUGE-L) | " + " | ".join(f"{s} words" for s in spans) + " |",
               "|---|" + "---:|" * len(spans)]

@@ -43,7 +43,6 @@ def test_pointer_generator_learns_to_summarise_and_copy(tmp_path):
     copied = sum(h.split()[-1:] == [e["copied"]] for e, h in named) / max(len(named), 1)
     message = (f"ROUGE-L {rouge:.1f}, {100 * copied:.0f}% of {len(named)} unknown names copied after "
                f"{result.progress.step} steps ({result.stopped_because})")
-    print(message)
     assert len(named) >= 40, message
     assert rouge >= 85.0, message
     assert copied >= 0.8, message
