@@ -29,7 +29,8 @@ def _decode_config(run, args) -> DecodeConfig:
     """The run's saved decode settings with --beam / --n-best over them."""
     from .evaluation import decode_config
 
-    return decode_config(run, args.beam, getattr(args, "n_best", None))
+    return decode_config(run, args.beam, getattr(args, "n_best", None), min_length=args.min_length,
+                         no_repeat_ngram=args.no_repeat_ngram)
 
 
 # ---- commands --------------------------------------------------------------------------------
@@ -161,7 +162,8 @@ def cmd_evaluate(args) -> int:
     from .evaluation import evaluate_run
 
     print(evaluate_run(Path(args.run_dir), split=args.split, data=args.data, beam=args.beam,
-                       checkpoint=args.checkpoint, header=args.header))
+                       checkpoint=args.checkpoint, header=args.header, min_length=args.min_length,
+                       no_repeat_ngram=args.no_repeat_ngram))
     return 0
 
 
@@ -286,6 +288,10 @@ def _decode_options(parser: argparse.ArgumentParser, n_best: bool = False) -> No
                             help="print N hypotheses per input line as 'index<TAB>text<TAB>log_prob<TAB>"
                                  "normalized_score' (index: the 0-based input line; normalized_score: what the beam "
                                  "ranked by, log_prob / length**decode.length_penalty)")
+    parser.add_argument("--min-length", type=int, default=None, metavar="N", help="never end an output before N "
+                        "tokens (default: the run's decode.min_output_tokens)")
+    parser.add_argument("--no-repeat-ngram", type=int, default=None, metavar="N", help="never write an N-gram twice "
+                        "in one output, e.g. 3 (default: the run's decode.no_repeat_ngram; 0: off)")
     parser.add_argument("--checkpoint", default="best", metavar="NAME", help="which checkpoint to load: best, "
                         "last or any checkpoints/NAME.pt (average, step-200, ...)")
 

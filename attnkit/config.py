@@ -139,6 +139,9 @@ class DataConfig:
     tokenizer: Literal["auto", "char", "word", "sentencepiece"] = option(
         "auto", "tokenizer of the text fields; auto = the task's own, or word for files")
     sentencepiece_vocab_size: int = option(8000, "subword vocabulary size when tokenizer is sentencepiece")
+    vocab_size: int | None = option(None, "keep the most frequent tokens of each text vocabulary, the four specials "
+                                          "included (the rest read as <unk>, or are copied by a copying model); "
+                                          "null: every training token")
     max_len: int = option(200, "drop training pairs longer than this many tokens (counted warning)")
     strict: bool = option(False, "make empty or over-long lines an error instead of dropping them")
     max_tokens: int = option(4096, "token budget of a training batch (padded source + target tokens)")
@@ -184,6 +187,9 @@ class TrainConfig:
     doubly_stochastic_weight: float = option(
         1.0, "lambda of the doubly stochastic penalty lambda sum_i (1 - sum_t alpha_ti)^2 (Xu et al. 2015 eq. 14), "
              "applied when a model asks for it (show_attend_tell: model.doubly_stochastic)")
+    coverage_weight: float = option(
+        1.0, "lambda of the coverage loss lambda sum_i min(a_ti, c_ti) (See et al. 2017 eq. 13), applied when a "
+             "model asks for it (model.coverage_loss)")
     progress: bool = option(True, "show a progress bar")
     tensorboard: bool = option(False, "log losses, learning rate, dev metrics and the attention of a few dev "
                                       "examples to RUN_DIR/tensorboard (needs pip install 'attnkit[tensorboard]')")
@@ -199,6 +205,9 @@ class DecodeConfig:
                                          "decoding memory and time)")
     max_input_tokens: int = option(1024, "longer inputs are refused with a message naming them (one line of "
                                          "`attnkit translate`), never decoded into an out-of-memory crash")
+    min_output_tokens: int = option(0, "the end of output is ruled out before this many tokens (greedy and beam)")
+    no_repeat_ngram: int = option(0, "never write the same n-gram of this many tokens twice in one output, e.g. 3 "
+                                     "(trigram blocking, Paulus et al. 2018); 0: no blocking")
     n_best: int = option(1, "hypotheses returned per source (<= beam_size)")
     early_stop: bool = option(True, "beam search: a source is done when its n_best best beams have ended "
                                     "(exact without length penalty); false: when all its beams have")
@@ -307,6 +316,8 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.data.format in _format_names(),
          f"data.format {config.data.format!r} is not a file format; choose one of {', '.join(_format_names())}"),
         (config.data.max_tokens > 0, "data.max_tokens must be positive"),
+        (config.data.vocab_size is None or config.data.vocab_size > 4,
+         "data.vocab_size must be more than 4 (the specials), or null: every training token"),
         (config.train.metric in _metric_names(),
          f"train.metric must be one of {', '.join(_metric_names())}; got {config.train.metric!r}"),
         (config.data.max_sentences is None or config.data.max_sentences > 0,
@@ -322,6 +333,8 @@ def _check_combinations(config: Config, source: str) -> None:
         (config.decode.max_output_tokens >= 1 and config.decode.max_input_tokens >= 1,
          "decode.max_output_tokens and decode.max_input_tokens must be at least 1"),
         (1 <= config.decode.n_best <= config.decode.beam_size, "decode.n_best must be in 1..beam_size"),
+        (config.decode.min_output_tokens >= 0, "decode.min_output_tokens must be 0 or more"),
+        (config.decode.no_repeat_ngram >= 0, "decode.no_repeat_ngram must be 0 (off) or a positive n-gram length"),
     ]
     for ok, message in checks:
         if not ok:

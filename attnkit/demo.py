@@ -19,6 +19,7 @@ from .demo_entailment import run_entailment_demo
 from .demo_ntm import run_ntm_demo
 from .demo_pointer import run_pointer_demo
 from .demo_speech import run_speech_demo
+from .demo_summarisation import run_summarisation_demo
 from .run import load_splits, train
 from .viz import plot_alignment, plot_alignment_grid
 
@@ -83,3 +84,4 @@ DEMOS["pointer"] = run_pointer_demo  # pointer networks (issue 16): demo_pointer
 DEMOS["ntm"] = run_ntm_demo  # the Neural Turing Machine (issue 16): demo_ntm.py
 DEMOS["speech"] = run_speech_demo  # speech recognition (issue 13): demo_speech.py
 DEMOS["captioning"] = run_captioning_demo  # Show, Attend and Tell (issue 12): demo_captioning.py
+DEMOS["summarisation"] = run_summarisation_demo  # pointer-generator with coverage (issue 15): demo_summarisation.py

@@ -49,11 +49,17 @@ def examples_for(run: Run, split: str, data: str | None, header: bool | None = N
     return read_files(spec, config, split)
 
 
-def decode_config(run: Run, beam: int | None = None, n_best: int | None = None) -> DecodeConfig:
+def decode_config(run: Run, beam: int | None = None, n_best: int | None = None, *,
+                  min_length: int | None = None, no_repeat_ngram: int | None = None) -> DecodeConfig:
     """The run's saved decode settings (beam, length penalty, early stop, precision, batch size,
-    ...) with the command line's ``beam`` and ``n_best`` over them (None: the run's own; n_best
-    is capped by the beam)."""
+    ...) with the command line's ``beam``, ``n_best``, ``min_length`` (decode.min_output_tokens)
+    and ``no_repeat_ngram`` over them (None: the run's own; n_best is capped by the beam)."""
     base = run.config.decode
+    for option, value in (("--min-length", min_length), ("--no-repeat-ngram", no_repeat_ngram)):
+        if value is not None and value < 0:
+            raise RunError(f"{option} must be 0 or more; got {value}")
+    base = dataclasses.replace(base, min_output_tokens=base.min_output_tokens if min_length is None else min_length,
+                               no_repeat_ngram=base.no_repeat_ngram if no_repeat_ngram is None else no_repeat_ngram)
     beam_size = base.beam_size if beam is None else beam
     n = min(base.n_best, beam_size) if n_best is None else n_best
     if beam_size < 1 or not 1 <= n <= beam_size:
@@ -160,12 +166,13 @@ def _write_hypotheses(run_dir: Path, name: str, hypotheses: Sequence[str]) -> Pa
 
 
 def evaluate_run(run_dir: Path, *, split: str = "test", data: str | None = None, beam: int | None = None,
-                 checkpoint: str = "best", header: bool | None = None) -> str:
+                 checkpoint: str = "best", header: bool | None = None, min_length: int | None = None,
+                 no_repeat_ngram: int | None = None) -> str:
     """Markdown report: the task's metrics (BLEU/chrF with sacrebleu signatures, exact match,
     accuracy), each of them by input-length bucket, and the attention section."""
     run = open_run(run_dir, checkpoint=checkpoint)
     examples = examples_for(run, split, data, header)
-    decode = decode_config(run, beam)
+    decode = decode_config(run, beam, min_length=min_length, no_repeat_ngram=no_repeat_ngram)
     result = run.score(examples, decode)
     search = "" if run.schema.prediction != "generate" else f", beam {decode.beam_size}"
     lines = [f"# {run_dir}: {data or split} ({len(examples)} examples{search})", ""]

@@ -264,6 +264,43 @@ def wer(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     """
     _check_pair(hypotheses, references)
     return Score("wer", 100.0 * float(_jiwer().wer(list(references), list(hypotheses))))
+# ---- summaries ---------------------------------------------------------------------------------
+
+ROUGE_TYPES = {"rouge1": "rouge1", "rouge2": "rouge2", "rouge_l": "rougeL"}
+
+
+def rouge(hypotheses: Sequence[str], references: Sequence[str], *, kind: str = "rouge_l") -> Score:
+    """The mean ROUGE F1 of each hypothesis against its reference (the rouge-score package, a
+    re-implementation of ROUGE-1.5.5: lower-cased, non-alphanumerics dropped, no stemming),
+    0..100; ``kind``: rouge1, rouge2 (unigram, bigram overlap) or rouge_l (longest common
+    subsequence, summary-level lines not split). Needs pip install 'attnkit[summarisation]'."""
+    _check_pair(hypotheses, references)
+    if kind not in ROUGE_TYPES:
+        raise ValueError(f"unknown ROUGE kind {kind!r}; choose one of {', '.join(ROUGE_TYPES)}")
+    try:
+        from rouge_score import rouge_scorer
+    except ImportError:
+        raise ImportError("ROUGE needs the rouge-score package: pip install 'attnkit[summarisation]'") from None
+    scorer = rouge_scorer.RougeScorer([ROUGE_TYPES[kind]], use_stemmer=False)
+    total = sum(scorer.score(r, h)[ROUGE_TYPES[kind]].fmeasure for h, r in zip(hypotheses, references, strict=True))
+    return Score(kind, 100.0 * total / len(hypotheses), f"rouge-score {ROUGE_TYPES[kind]} F1, no stemming")
+
+
+def repeated_trigrams(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
+    """The share of the hypotheses' word trigrams that repeat a trigram earlier in the same
+    hypothesis (See et al. 2017 §7.2's duplicated n-grams), 0..100, less is better; references
+    are not read (they are checked to pair up)."""
+    _check_pair(hypotheses, references)
+    total = repeated = 0
+    for hypothesis in hypotheses:
+        words = hypothesis.split()
+        seen: set[tuple[str, ...]] = set()
+        for i in range(len(words) - 2):
+            trigram = tuple(words[i:i + 3])
+            repeated += trigram in seen
+            seen.add(trigram)
+            total += 1
+    return Score("repeated_trigrams", 100.0 * repeated / total if total else 0.0)
 
 
 METRICS: dict[str, Callable[..., Score]] = {
@@ -281,7 +318,7 @@ METRICS: dict[str, Callable[..., Score]] = {
 # the metrics that also read each example's input (the points a pointer pointed into)
 INPUT_METRICS = frozenset({"hull_area", "tour_length", "tour_ratio", "optimal_tour_length"})
 # the metrics where less is better (a model selected on them keeps its lowest score)
-LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio", "bit_errors"})
+LOWER_IS_BETTER = frozenset({"tour_length", "tour_ratio", "bit_errors", "repeated_trigrams"})
 
 LABELS: dict[str, str] = {"bleu": "BLEU", "chrf": "chrF", "exact_match": "exact match", "accuracy": "accuracy",
                           "macro_f1": "macro F1",
@@ -293,6 +330,10 @@ LOWER_IS_BETTER = LOWER_IS_BETTER | {"cer", "wer"}
 LABELS.update({"cer": "CER (%)", "wer": "WER (%)"})
 LABELS["bit_errors"] = "bit errors per sequence"
 LABELS.update({f"bleu{n}": f"BLEU-{n}" for n in range(1, 5)})
+METRICS.update({name: lambda h, r, kind=name: rouge(h, r, kind=kind) for name in ROUGE_TYPES})
+METRICS["repeated_trigrams"] = repeated_trigrams
+LABELS.update({"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rouge_l": "ROUGE-L",
+               "repeated_trigrams": "repeated trigrams (%)"})
 
 
 # the metrics that score each hypothesis against all of its references when examples have several

@@ -24,7 +24,7 @@ import torch
 from .config import DecodeConfig
 from .data import collate
 from .run import Run, RunError, Translation
-from .viz import plot_alignment, plot_alignment_grid, plot_beam_steps, plot_layer_heads
+from .viz import plot_alignment_grid, plot_beam_steps, plot_layer_heads
 
 
 def has_attention_maps(model: torch.nn.Module) -> bool:
@@ -59,10 +59,8 @@ def plot_sources(run: Run, sources: Sequence[str], decode: DecodeConfig, out: Pa
     require_text_generation(run)
     best = [found[0] for found in run.translate(list(sources), decode)]
     _require_alignment(run, best)
-    if len(best) == 1:
-        t = best[0]
-        path = plot_alignment(t.alignment, t.source_tokens, t.alignment_labels, out,
-                              title=f"{sources[0]} → {t.text}", merge_subwords=words)
+    if len(best) == 1:  # the translation draws itself (a copying model's p_gen beside its rows)
+        path = best[0].draw(out, title=f"{sources[0]} → {best[0].text}", merge_subwords=words)
     else:
         items = [(t.alignment, t.source_tokens, t.alignment_labels) for t in best]
         path = plot_alignment_grid(items, out, titles=[f"{s} → {t.text}" for s, t in zip(sources, best, strict=True)],

@@ -110,8 +110,9 @@ def load_splits(config: Config) -> dict[str, list[dict]]:
 
 
 def schema_for(config: Config) -> Schema:
-    """The task's schema (users' files: text -> text), with data.tokenizer and
-    data.sentencepiece_vocab_size applied to its text fields."""
+    """The task's schema (users' files: text -> text), with data.tokenizer,
+    data.sentencepiece_vocab_size and data.vocab_size applied to its text fields, then whatever
+    field options the model family needs (``Family.prepare_schema``)."""
     data = config.data
     schema = get_task(data.task, **data.task_options).schema() if data.task else file_format(data.format).schema()
     for name, spec in schema.fields.items():
@@ -120,7 +121,9 @@ def schema_for(config: Config) -> Schema:
         tokenizer = spec.options.get("tokenizer", "word") if data.tokenizer == "auto" else data.tokenizer
         options = {"vocab_size": data.sentencepiece_vocab_size} if tokenizer == "sentencepiece" else {}
         schema = schema.with_options(name, tokenizer=tokenizer, tokenizer_options=options)
-    return schema
+        if data.vocab_size is not None:
+            schema = schema.with_options(name, max_vocab=data.vocab_size)
+    return get_family(config.model.type).prepare_schema(config.model, schema)
 
 
 # ---- the run ---------------------------------------------------------------------------------

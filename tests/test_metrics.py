@@ -60,7 +60,8 @@ def test_exact_match_three_of_four_strips_outer_whitespace():
 
 def test_compute_dispatches_by_name():
     assert set(METRICS) == {"bleu", "chrf", "exact_match", "accuracy", "macro_f1", "bit_errors", "bleu1", "bleu2",
-                            "bleu3", "bleu4", "cer", "wer", *INPUT_METRICS}
+                            "bleu3", "bleu4", "cer", "wer", "rouge1", "rouge2", "rouge_l", "repeated_trigrams",
+                            *INPUT_METRICS}
     for name in set(METRICS) - INPUT_METRICS:
         assert compute(name, HYPS, REFS) == METRICS[name](HYPS, REFS)
 

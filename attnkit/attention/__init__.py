@@ -23,6 +23,7 @@ Step state belongs to the mechanism; a decoder carries it without looking inside
 from .additive import AdditiveAttention
 from .base import Attention, AttentionOutput, KeyCache, StepState
 from .content import CosineAttention
+from .coverage import CoverageAttention
 from .dot_product import DotAttention, GeneralAttention, ScaledDotAttention, fused_attention
 from .growing_cache import GrowingCache
 from .hard import HardAttention
@@ -37,7 +38,7 @@ from .ntm_memory import erase_and_add
 from .registry import aliases, build, canonical_name, describe, names, options, register
 
 __all__ = [
-    "AdditiveAttention", "Attention", "AttentionOutput", "CosineAttention", "DotAttention",
+    "AdditiveAttention", "Attention", "AttentionOutput", "CosineAttention", "CoverageAttention", "DotAttention",
     "GeneralAttention", "GrowingCache", "HardAttention", "KeyCache", "LocalMonotonicAttention",
     "LocalPredictiveAttention", "LocationAttention", "LocationAwareAttention", "MultiHeadAttention",
     "NORMALIZERS", "ScaledDotAttention", "StepState", "aliases", "build", "canonical_name", "causal_mask",

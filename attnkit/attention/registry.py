@@ -13,6 +13,7 @@ from typing import Any
 from .additive import AdditiveAttention
 from .base import Attention
 from .content import CosineAttention
+from .coverage import CoverageAttention
 from .dot_product import DotAttention, GeneralAttention, ScaledDotAttention
 from .hard import HardAttention
 from .local import LocalMonotonicAttention, LocalPredictiveAttention
@@ -34,6 +35,7 @@ MECHANISMS: dict[str, type[Attention]] = {
     "hard": HardAttention,
     "multihead": MultiHeadAttention,
     "ntm_addressing": NTMAddressing,
+    "coverage": CoverageAttention,
 }
 
 ALIASES: dict[str, str] = {
@@ -48,6 +50,7 @@ ALIASES: dict[str, str] = {
     "stochastic": "hard", "xu": "hard",
     "multi_head": "multihead", "mha": "multihead",
     "ntm_head": "ntm_addressing", "graves": "ntm_addressing",
+    "see": "coverage",
 }
 
 

@@ -45,7 +45,9 @@ def _draw_heatmap(heatmap: tuple[list[str], list[str], Tensor] | None, path: Pat
 class Translation:
     """A generated output as text: its tokens, the input's labels (source tokens), the total
     log-probability ``score``, the ``normalized_score`` it was ranked by, and the alignment
-    (len(tokens) + 1, len(source_tokens)), the last row for the end of sentence."""
+    (len(tokens) + 1, len(source_tokens)), the last row for the end of sentence; ``gates``
+    (one per alignment row) a copying model's p_gen, the probability that each token was written
+    from the vocabulary rather than copied from the source, or None."""
 
     text: str
     tokens: list[str]
@@ -53,6 +55,7 @@ class Translation:
     score: float
     alignment: torch.Tensor | None
     normalized_score: float | None = None
+    gates: torch.Tensor | None = None
     # what the input looks like (an utterance's spectrogram (L, D)), computed when first drawn: a
     # function of no arguments returning it or None (``Field.backdrop``); None: nothing beneath
     backdrop: Callable[[], Any] | None = None
@@ -73,9 +76,25 @@ class Translation:
             return None
         return column_labels(self.source_tokens, self.alignment.shape[1]), self.alignment_labels, self.alignment
 
-    def draw(self, path: Path, *, title: str | None = None) -> Path:
-        """The alignment heatmap as a PNG at ``path`` (ValueError without attention); with a
-        backdrop (an utterance), the alignment over its spectrogram on one time axis."""
+    def row_values(self) -> dict[str, list[float]]:
+        """Numbers beside each heatmap row, by name, for the report: a copying model's p_gen."""
+        return {} if self.gates is None else {"p_gen": self.gates.tolist()}
+
+    def draw(self, path: Path, *, title: str | None = None, merge_subwords: bool = False) -> Path:
+        """The alignment heatmap as a PNG at ``path`` (ValueError without attention); with gates,
+        p_gen beside each output row and the copied words marked; with a backdrop (an utterance),
+        the alignment over its spectrogram on one time axis; ``merge_subwords``: words instead of
+        sentencepiece pieces (the plain heatmap)."""
+        if merge_subwords and self.alignment is not None:
+            from ..viz import plot_alignment
+
+            return plot_alignment(self.alignment, self.source_tokens, self.alignment_labels, path, title=title,
+                                  merge_subwords=True)
+        if self.gates is not None and self.alignment is not None:
+            from ..viz import plot_copying
+
+            return plot_copying(self.alignment, self.source_tokens, self.alignment_labels, self.gates, path,
+                                title=title)
         image = None if self.backdrop is None or self.alignment is None else self.backdrop()
         if image is None:
             return _draw_heatmap(self.heatmap(), path, title)
@@ -85,11 +104,15 @@ class Translation:
                                                frame_seconds=self.frame_seconds)
 
     def to_json(self) -> dict[str, Any]:
-        """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows."""
-        return {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
-                "normalized_score": None if self.normalized_score is None else round(self.normalized_score, 4),
-                "attention": None if self.alignment is None else [[round(float(w), 4) for w in row]
-                                                                   for row in self.alignment.tolist()]}
+        """The output as plain data (`attnkit predict`): text, tokens, scores, alignment rows (and
+        p_gen per row for a copying model)."""
+        found = {"output": self.text, "tokens": self.tokens, "log_prob": round(self.score, 4),
+                 "normalized_score": None if self.normalized_score is None else round(self.normalized_score, 4),
+                 "attention": None if self.alignment is None else [[round(float(w), 4) for w in row]
+                                                                    for row in self.alignment.tolist()]}
+        if self.gates is not None:
+            found["p_gen"] = [round(float(g), 4) for g in self.gates.tolist()]
+        return found
 
 
 @dataclass
@@ -167,10 +190,12 @@ class GenerationPredictor:
                                             config.max_length_extra), max_len)
         if model.max_output_length is not None:
             max_len = min(max_len, model.max_output_length)
+        constraints = {"min_len": config.min_output_tokens, "no_repeat_ngram": config.no_repeat_ngram}
         if config.beam_size == 1:
-            return greedy_search(model, batch, max_len=max_len)
+            return greedy_search(model, batch, max_len=max_len, **constraints)
         return beam_search(model, batch, beam_size=config.beam_size, max_len=max_len,
-                           length_penalty=config.length_penalty, n_best=config.n_best, early_stop=config.early_stop)
+                           length_penalty=config.length_penalty, n_best=config.n_best, early_stop=config.early_stop,
+                           **constraints)
 
     @torch.inference_mode()
     def forced_attention(self, model, batch: Batch) -> list[Tensor] | None:
@@ -186,7 +211,8 @@ class GenerationPredictor:
     def present(self, found: list[Hypothesis], fields: Mapping[str, Any],
                 example: Mapping[str, Any]) -> list[Translation]:
         """The n-best hypotheses of one raw example as Translations (best first); Captions
-        (decode/caption.py) when the model attends over a grid laid over an image."""
+        (decode/caption.py) when the model attends over a grid laid over an image; a copying
+        model's extended ids are read as the source's words they copied."""
         if self.grid is not None:
             from .caption import Caption, grid_labels
 
@@ -199,9 +225,13 @@ class GenerationPredictor:
         backdrop = (lambda: source.backdrop(item)) if type(source).backdrop is not Field.backdrop else None
         presented = []
         for h in found:
-            text, tokens = fields[self.output].decode(h.tokens)
+            if h.gates is None:
+                text, tokens = fields[self.output].decode(h.tokens)
+            else:
+                text, tokens = fields[self.output].decode(h.tokens, copied_from=source_tokens)
             presented.append(Translation(text, tokens, source_tokens, h.score, h.alignment, h.normalized_score,
-                                         backdrop, getattr(source, "frame_seconds", None)))
+                                         gates=h.gates, backdrop=backdrop,
+                                         frame_seconds=getattr(source, "frame_seconds", None)))
         return presented
 
 

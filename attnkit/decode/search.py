@@ -26,13 +26,16 @@ class Hypothesis:
     """One output: token ids (EOS excluded), its total log-probability ``score``, the ranking
     score after length normalisation, and ``alignment`` (len(tokens) + 1, S_real): the weights
     of each output token (the EOS row last) over the real source tokens, or None. ``ended`` is
-    False for a hypothesis cut off by the length limit (no EOS, and no EOS row)."""
+    False for a hypothesis cut off by the length limit (no EOS, and no EOS row). ``gates``
+    (len(tokens) + 1,): the step's ``StepOutput.gate`` of each output token (a pointer-generator's
+    p_gen), rows as the alignment's, or None."""
 
     tokens: list[int]
     score: float
     normalized_score: float
     alignment: Tensor | None
     ended: bool = True
+    gates: Tensor | None = None
 
 
 def _next_token_log_probs(out: StepOutput, banned: Tensor | None) -> Tensor:
@@ -44,6 +47,23 @@ def _next_token_log_probs(out: StepOutput, banned: Tensor | None) -> Tensor:
     if out.allowed is not None:
         log_probs.masked_fill_(~out.allowed, float("-inf"))
     return log_probs
+
+
+def constrain(log_probs: Tensor, t: int, history: Tensor | None, *, end: int, min_len: int,
+              no_repeat_ngram: int) -> None:
+    """The decoding options, in place on step t's log_probs (R, V): the end is ruled out while
+    fewer than ``min_len`` tokens were written, and any token that would repeat an n-gram
+    (n = ``no_repeat_ngram``) already in the row's history (R, t) (Paulus et al. 2018's trigram
+    blocking). The searches call it only when an option is on, so the default costs nothing."""
+    if t < min_len:
+        log_probs[:, end] = float("-inf")
+    n = no_repeat_ngram
+    if n and t >= n:
+        windows = history.unfold(1, n, 1)  # (R, t - n + 1, n): every n-gram so far
+        prefix = history[:, t - n + 1:]  # (R, n - 1): the n-gram the next token would end
+        repeats = (windows[:, :, :-1] == prefix[:, None, :]).all(-1)  # (R, W)
+        rows, starts = repeats.nonzero(as_tuple=True)
+        log_probs[rows, windows[rows, starts, -1]] = float("-inf")
 
 
 def specials_of(model) -> Specials:
@@ -67,11 +87,13 @@ def max_output_length(lengths: Tensor, ratio: float, extra: int) -> int:
 
 
 def _hypothesis(tokens: Tensor, weights: Tensor | None, score: float, penalty: float,
-                source_len: int, end: int) -> Hypothesis:
+                source_len: int, end: int, gates: Tensor | None = None) -> Hypothesis:
     ids = tokens.tolist()
     length = ids.index(end) if end in ids else len(ids)
-    alignment = None if weights is None else weights[: min(length + 1, len(ids)), :source_len].cpu()
-    return Hypothesis(ids[:length], score, score / penalty, alignment, ended=length < len(ids))
+    rows = min(length + 1, len(ids))
+    alignment = None if weights is None else weights[:rows, :source_len].cpu()
+    return Hypothesis(ids[:length], score, score / penalty, alignment, ended=length < len(ids),
+                      gates=None if gates is None else gates[:rows].cpu())
 
 
 def memory_lengths(memory: Memory) -> Tensor:
@@ -80,8 +102,10 @@ def memory_lengths(memory: Memory) -> Tensor:
 
 
 @torch.inference_mode()
-def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis]]:
-    """The argmax path over the batch's inputs -> one hypothesis per source.
+def greedy_search(model, inputs: Batch, *, max_len: int, min_len: int = 0,
+                  no_repeat_ngram: int = 0) -> list[list[Hypothesis]]:
+    """The argmax path over the batch's inputs -> one hypothesis per source, at least
+    ``min_len`` tokens long and, with ``no_repeat_ngram`` n, no n-gram twice (``constrain``).
     A finished source continues with padding at no cost; once a quarter of the batch has
     finished, the finished sources leave it, so later steps compute only the rows still decoding."""
     specials = specials_of(model)
@@ -90,7 +114,7 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
     lengths = memory_lengths(memory)
     batch, device = lengths.shape[0], lengths.device
     tokens = torch.full((batch, max_len), specials.pad, dtype=torch.long, device=device)  # (B, T)
-    weights = None
+    weights = gates = None
     scores = torch.zeros(batch, dtype=torch.float, device=device)
     active = torch.arange(batch, device=device)  # (B',) the sources still in the batch
     done = torch.zeros(batch, dtype=torch.bool, device=device)  # (B',)
@@ -99,6 +123,9 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
     for t in range(max_len):
         out = model.step(previous, state, memory)
         log_probs = _next_token_log_probs(out, banned)  # (B', V)
+        if min_len or no_repeat_ngram:
+            constrain(log_probs, t, tokens[active, :t] if no_repeat_ngram else None, end=specials.end,
+                      min_len=min_len, no_repeat_ngram=no_repeat_ngram)
         best, previous = log_probs.max(dim=-1)  # (B',)
         previous = previous.masked_fill(done, specials.pad)
         scores.index_add_(0, active, best.masked_fill(done, 0.0))
@@ -107,6 +134,10 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
             if weights is None:
                 weights = torch.zeros((batch, max_len, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[active, t] = out.weights.float()
+        if out.gate is not None:
+            if gates is None:
+                gates = torch.zeros((batch, max_len), dtype=torch.float, device=device)
+            gates[active, t] = out.gate.float()
         state = out.state
         done |= previous == specials.end
         finished, live = int(done.sum()), active.shape[0]
@@ -117,16 +148,19 @@ def greedy_search(model, inputs: Batch, *, max_len: int) -> list[list[Hypothesis
             active, previous, done = active[keep], previous[keep], done[keep]
             state, memory = state.index_select(keep), memory.index_select(keep)
     return [[_hypothesis(tokens[b], None if weights is None else weights[b], scores[b].item(), 1.0,
-                         int(lengths[b]), specials.end)] for b in range(batch)]
+                         int(lengths[b]), specials.end, None if gates is None else gates[b])] for b in range(batch)]
 
 
 @torch.inference_mode()
 def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
-                length_penalty: float = 1.0, n_best: int = 1, early_stop: bool = True) -> list[list[Hypothesis]]:
+                length_penalty: float = 1.0, n_best: int = 1, early_stop: bool = True, min_len: int = 0,
+                no_repeat_ngram: int = 0) -> list[list[Hypothesis]]:
     """Batched beam search over the batch's inputs -> n_best hypotheses per source,
     best first by score / length**length_penalty, hypotheses that ended with EOS before those
-    cut off by ``max_len``. A finished beam stays in place (it can only extend with padding at no
-    cost) so beam 1 is exactly greedy search, and the K beams stay sorted by total log-probability.
+    cut off by ``max_len``; ``min_len`` and ``no_repeat_ngram`` constrain every beam as in greedy
+    search (``constrain``: each beam's own history is kept only when n-grams are blocked). A
+    finished beam stays in place (it can only extend with padding at no cost) so beam 1 is exactly
+    greedy search, and the K beams stay sorted by total log-probability.
 
     A source is finished when its K beams all have (``early_stop=False``) or, by default, when its
     n_best highest-scoring beams have: the others can only lose log-probability, so this stop
@@ -152,7 +186,8 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     previous = torch.full((batch * k,), specials.start, dtype=torch.long, device=device)  # (B'*K,)
     tokens = torch.full((max_len, batch * k), pad, dtype=torch.long, device=device)  # per step, in beam order
     parents = torch.arange(batch * k, device=device).repeat(max_len, 1)  # (T, B*K); a finished row: itself
-    weights = None
+    weights = gates = None
+    history = tokens.new_full((batch * k, max_len), pad) if no_repeat_ngram else None  # (B'*K, T) each row's path
     offsets = (torch.arange(batch, device=device) * k)[:, None]  # (B, 1)
     active = torch.arange(batch, device=device)  # (B',) sources still decoding
     rows = torch.arange(batch * k, device=device)  # (B'*K,) their rows in the (B*K) history
@@ -162,6 +197,9 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
     for t in range(max_len):
         out = model.step(previous, state, memory)
         log_probs = _next_token_log_probs(out, banned)  # (B'*K, V)
+        if min_len or no_repeat_ngram:
+            constrain(log_probs, t, None if history is None else history[:, :t], end=specials.end, min_len=min_len,
+                      no_repeat_ngram=no_repeat_ngram)
         vocab, live = log_probs.shape[-1], active.shape[0]
         # a finished beam may only continue with the padding output, at no cost (in place: no
         # (B*K, V) temporaries); a live beam keeps that column's own log-probability (-inf when
@@ -178,6 +216,13 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
             if weights is None:
                 weights = torch.zeros((max_len, batch * k, out.weights.shape[-1]), dtype=torch.float, device=device)
             weights[t, rows] = out.weights.float()  # weights of the step's *input* rows
+        if out.gate is not None:
+            if gates is None:
+                gates = torch.zeros((max_len, batch * k), dtype=torch.float, device=device)
+            gates[t, rows] = out.gate.float()
+        if history is not None:
+            history = history.index_select(0, origin)
+            history[:, t] = previous
         done = done.index_select(0, origin) | (previous == specials.end) | (previous == pad)
         steps = t + 1
         finished = done.view(live, k)[:, :deciding].all(dim=-1)  # (B',) beams are sorted by score
@@ -192,10 +237,12 @@ def beam_search(model, inputs: Batch, *, beam_size: int, max_len: int,
         kept = (keep[:, None] * k + within).view(-1)  # (B''*K,) among the active rows
         active, rows, scores = active[keep], rows[kept], scores[keep]
         done, previous = done[kept], previous[kept]
+        history = None if history is None else history[kept]
         state, memory = out.state.index_select(origin[kept]), memory.index_select(keep if memory.beams > 1 else kept)
     final_scores[active], final_done[active] = scores, done.view(-1, k)
     return _backtrack(tokens[:steps], parents[:steps], None if weights is None else weights[:steps],
-                      final_scores, final_done, lengths, k, length_penalty, n_best, specials)
+                      final_scores, final_done, lengths, k, length_penalty, n_best, specials,
+                      None if gates is None else gates[:steps])
 
 
 def _for_beams(model, memory: Memory, k: int) -> Memory:
@@ -210,20 +257,23 @@ def _for_beams(model, memory: Memory, k: int) -> Memory:
 
 def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: Tensor, finished: Tensor,
                lengths: Tensor, k: int, alpha: float, n_best: int,
-               specials: Specials = TEXT_SPECIALS) -> list[list[Hypothesis]]:
+               specials: Specials = TEXT_SPECIALS, gates: Tensor | None = None) -> list[list[Hypothesis]]:
     """Follow back-pointers from each final beam: tokens (T, B*K), parents (T, B*K),
-    weights (T, B*K, S); scores and finished (B, K). The weights at step t were produced by the
-    parent row. Ranked by normalised score, finished beams first."""
+    weights (T, B*K, S), gates (T, B*K); scores and finished (B, K). The weights and gates at
+    step t were produced by the parent row. Ranked by normalised score, finished beams first."""
     steps, rows = tokens.shape
     pad = specials.pad
     path_tokens = tokens.new_full((rows, steps), pad)
     path_weights = None if weights is None else weights.new_zeros((rows, steps, weights.shape[-1]))
+    path_gates = None if gates is None else gates.new_zeros((rows, steps))
     index = torch.arange(rows, device=tokens.device)
     for t in range(steps - 1, -1, -1):
         path_tokens[:, t] = tokens[t].index_select(0, index)
         index = parents[t].index_select(0, index)
         if path_weights is not None:
             path_weights[:, t] = weights[t].index_select(0, index)
+        if path_gates is not None:
+            path_gates[:, t] = gates[t].index_select(0, index)
     real = (path_tokens != pad).sum(-1).float()  # tokens incl. EOS
     if pad == specials.end:  # the end is not told apart from padding: count it where the beam ended
         real = real + finished.reshape(-1).float()
@@ -238,6 +288,7 @@ def _backtrack(tokens: Tensor, parents: Tensor, weights: Tensor | None, scores: 
         for j in ranked[b, :n_best].tolist():
             row = b * k + j
             best.append(_hypothesis(path_tokens[row], None if path_weights is None else path_weights[row],
-                                    scores[b, j].item(), penalty[b, j].item(), int(lengths[b]), specials.end))
+                                    scores[b, j].item(), penalty[b, j].item(), int(lengths[b]), specials.end,
+                                    None if path_gates is None else path_gates[row]))
         results.append(best)
     return results

@@ -43,22 +43,29 @@ class Padded:
     mask:    (B, L) bool, True = real position (may be attended to).
     inputs:  generated text only: (B, L) the teacher-forced decoder input BOS + y, beside
              ``data`` = y + EOS, the tokens to predict. None for every other field.
+    words:   text fields that keep unknown words (``keep_oov``): (B, L) long, ``data``'s id for a
+             token in the vocabulary and, for one outside it, a negative number fixed by its
+             spelling, so that two parts can tell which unknown words are the same (a copying
+             model matches a summary's unknown words to its source's). None otherwise.
     """
 
     data: Tensor
     lengths: Tensor
     mask: Tensor
     inputs: Tensor | None = None
+    words: Tensor | None = None
 
     def to(self, device: torch.device | str) -> Padded:
         return Padded(self.data.to(device), self.lengths.to(device), self.mask.to(device),
-                      None if self.inputs is None else self.inputs.to(device))
+                      None if self.inputs is None else self.inputs.to(device),
+                      None if self.words is None else self.words.to(device))
 
     def index_select(self, index: Tensor) -> Padded:
         """Rows of the batch in the order ``index`` (B',)."""
         return Padded(self.data.index_select(0, index), self.lengths.index_select(0, index),
                       self.mask.index_select(0, index),
-                      None if self.inputs is None else self.inputs.index_select(0, index))
+                      None if self.inputs is None else self.inputs.index_select(0, index),
+                      None if self.words is None else self.words.index_select(0, index))
 
 
 def lengths_mask(lengths: Tensor, width: int) -> Tensor:

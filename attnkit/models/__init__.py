@@ -11,6 +11,7 @@
     show_attend_tell      CNN grid encoder + attending LSTM decoder, image -> caption (Xu 2015)
     listener              pyramidal BiLSTM over acoustic frames + attending character decoder, frames -> text
                           (Chan 2016, Chorowski 2015)
+    pointer_generator     the rnn family with a copy switch over the source's words (See 2017), text -> text
 
 A family is a model class (``models.family.Family``) with its options dataclass; add one with a
 new file and one line in FAMILIES. Importing this package registers every family's options with
@@ -35,6 +36,7 @@ from .init import initialize
 from .listener import Listener, ListenerOptions
 from .ntm import NeuralTuringMachine, NTMOptions
 from .pointer import PointerNetwork, PointerOptions
+from .pointer_generator import PointerGenerator, PointerGeneratorOptions
 from .rnn_seq2seq import RNNOptions, RNNSeq2Seq
 from .state import AttentionCoverage, DecoderState, Memory, ModelOutput, SampledAttention, StepOutput, TransformerState
 from .transformer import TransformerOptions, TransformerSeq2Seq
@@ -49,6 +51,7 @@ FAMILIES: dict[str, type[Family]] = {
 }
 FAMILIES.update({"ntm": NeuralTuringMachine, "bits_lstm": BitsLSTM})
 FAMILIES["listener"] = Listener  # speech recognition (issue 13)
+FAMILIES["pointer_generator"] = PointerGenerator  # summarisation (issue 15)
 
 
 def register_family(name: str, family: type[Family]) -> None:
@@ -83,3 +86,4 @@ __all__ += ["PointerNetwork", "PointerOptions"]
 __all__ += ["BitsLSTM", "BitsLSTMOptions", "NTMOptions", "NeuralTuringMachine"]
 __all__ += ["AttentionCoverage", "CaptionerOptions", "ShowAttendTell"]
 __all__ += ["Listener", "ListenerOptions"]
+__all__ += ["PointerGenerator", "PointerGeneratorOptions"]

@@ -58,6 +58,12 @@ class Family:
         return False
 
     @classmethod
+    def prepare_schema(cls, options: ModelOptions, schema: Schema) -> Schema:
+        """The schema with any field options this family needs (a copying model keeps its text
+        fields' unknown words, ``keep_oov``); saved with the run, so every command sees them."""
+        return schema
+
+    @classmethod
     def joint_fields(cls, options: ModelOptions, schema: Schema) -> list[tuple[str, ...]]:
         """Groups of fields that must share one fitted vocabulary (e.g. shared embeddings)."""
         return []

@@ -93,7 +93,10 @@ class StepOutput:
     """One decoding step: logits (B, V), the new state, the attention weights (B, S) or None,
     for hard attention the sample's log_prob (B,) and the distribution's entropy (B,), and
     ``allowed`` (B, V) bool, True = the search may choose that output now (None: all but the
-    banned specials), e.g. a pointer network's points not chosen yet."""
+    banned specials), e.g. a pointer network's points not chosen yet; ``gate`` (B,) a number
+    the model reports for this output (a pointer-generator's p_gen, the probability that it wrote
+    from the vocabulary rather than copied), kept per output token by the search like the
+    weights."""
 
     logits: Tensor
     state: Any
@@ -101,6 +104,7 @@ class StepOutput:
     log_prob: Tensor | None = None
     entropy: Tensor | None = None
     allowed: Tensor | None = None
+    gate: Tensor | None = None
 
 
 @dataclass
@@ -112,11 +116,14 @@ class ModelOutput:
     aux:     named inputs of auxiliary loss terms the model asks for, e.g. "reinforce" ->
              SampledAttention; the training objective applies the term registered under each
              name (attnkit.train.objectives), the trainer never looks inside.
+    targets: (B, T) the ids the logits are scored against when they are not the output field's
+             own (a copying model's extended ids for words it copies), or None.
     """
 
     logits: Tensor
     weights: Tensor | None = None
     aux: dict[str, Any] = field(default_factory=dict)
+    targets: Tensor | None = None
 
 
 @dataclass

@@ -42,6 +42,7 @@ class Example:
     # an image the source labels tile as a grid (a caption's): {"png": data URI, "height", "width",
     # "grid": [rows, cols]}; the viewer then shades the cells over the picture; None: source tokens
     picture: dict | None = None
+    row_values: dict[str, list[float]] = field(default_factory=dict)  # per output row, e.g. a copying model's p_gen
 
 
 def _data_uri(path: Path) -> str:
@@ -98,8 +99,10 @@ def _examples(predictions, references: list[str]) -> list[Example]:
         weights = [[round(float(w), WEIGHT_DIGITS) for w in row] for row in matrix.tolist()]
         axes = list(getattr(best, "axis_names", ("source", "output")))
         picture = getattr(best, "picture", None)  # a Caption draws its image (decode/caption.py)
+        values = getattr(best, "row_values", dict)()  # numbers a prediction reports per output row
         found.append(Example(source, labels, weights, reference, best.text.strip() == reference.strip(), axes,
-                             picture() if picture is not None else None))
+                             picture() if picture is not None else None,
+                             {name: [round(float(v), WEIGHT_DIGITS) for v in row] for name, row in values.items()}))
     return found
 
 

@@ -3,6 +3,8 @@
 - ``text``: one TSV file (source<TAB>target) or two line-aligned files, read through
   `attnkit.data.read_parallel` (file:line errors, dropped-line counts) into the same dict
   examples an embedded task yields (``{"source": ..., "target": ...}``);
+- ``summaries``: the same TSV or two files, a long text and its summary, scored by ROUGE
+  (``tasks.schema.text_to_summary``);
 - ``nli``: entailment pairs, SNLI/MultiNLI jsonl or a premise/hypothesis/label TSV
   (``tasks/nli_files.py``);
 - ``speech`` and ``kaldi``: recordings with transcripts, a path<TAB>transcript TSV or a Kaldi
@@ -22,7 +24,7 @@ from pathlib import Path
 from attnkit.data import read_parallel
 from attnkit.tasks.caption_files import captions_schema, read_caption_spec
 from attnkit.tasks.nli_files import nli_schema, read_nli
-from attnkit.tasks.schema import Schema, text_to_text
+from attnkit.tasks.schema import Schema, text_to_summary, text_to_text
 from attnkit.tasks.speech_files import read_kaldi_dir, read_speech_tsv, speech_schema
 
 
@@ -51,6 +53,8 @@ class FileFormat:
 FILE_FORMATS: dict[str, FileFormat] = {
     "text": FileFormat(read_text_pairs, lambda: text_to_text("word"),
                        "source -> target text: a TSV (source<TAB>target) or 'src.txt,tgt.txt'"),
+    "summaries": FileFormat(read_text_pairs, text_to_summary,
+                            "text -> summary: a TSV (text<TAB>summary) or 'text.txt,summary.txt', scored by ROUGE"),
     "nli": FileFormat(read_nli, nli_schema,
                       "premise + hypothesis -> label: SNLI/MultiNLI .jsonl or a premise<TAB>hypothesis<TAB>label TSV"),
     "speech": FileFormat(read_speech_tsv, speech_schema,

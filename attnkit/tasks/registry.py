@@ -11,6 +11,7 @@ from attnkit.tasks.digits_captions import DigitsCaptions
 from attnkit.tasks.lexical_nli import LexicalNLI
 from attnkit.tasks.needle import Needle
 from attnkit.tasks.numbers import Numbers
+from attnkit.tasks.package_summaries import PackageSummaries
 from attnkit.tasks.pointing import TSP, Hull, SortPoints
 from attnkit.tasks.sequences import Copy, Reverse, Sort
 from attnkit.tasks.spoken_digits import SpokenDigits
@@ -20,6 +21,7 @@ _TASKS.update({cls.name: cls for cls in (SortPoints, Hull, TSP)})  # pointer net
 _TASKS.update({cls.name: cls for cls in (BitCopy, RepeatCopy, AssociativeRecall)})
 _TASKS[DigitsCaptions.name] = DigitsCaptions  # image captioning (issue 12)
 _TASKS[SpokenDigits.name] = SpokenDigits  # speech recognition (issue 13)
+_TASKS[PackageSummaries.name] = PackageSummaries  # summarisation (issue 15)
 
 
 def register_task(task: type[Task]) -> None:

@@ -77,3 +77,11 @@ def text_to_text(tokenizer: str) -> Schema:
     return Schema({"source": FieldSpec("text", {"tokenizer": tokenizer}),
                    "target": FieldSpec("text", {"tokenizer": tokenizer, "generated": True})},
                   inputs=("source",), output="target", prediction="generate", metrics=TEXT_METRICS)
+
+
+SUMMARY_METRICS = ("rouge_l", "rouge1", "rouge2", "repeated_trigrams")
+
+
+def text_to_summary(tokenizer: str = "word") -> Schema:
+    """A long text -> its generated short summary, scored by ROUGE and repeated trigrams."""
+    return replace(text_to_text(tokenizer), metrics=SUMMARY_METRICS)

@@ -82,7 +82,7 @@ def dev_loss(model: nn.Module, objective: Objective, batches: Sequence[Batch], d
     total, count = 0.0, 0
     for batch in batches:
         batch = batch.to(device)
-        scored = objective.main(model(batch).logits, batch)
+        scored = objective.score_main(model(batch), batch)
         total += (scored.report * scored.units).item()
         count += int(scored.units)
     model.train()

@@ -46,10 +46,11 @@ class TokenCrossEntropy:
     def __init__(self, field: str, label_smoothing: float = 0.0) -> None:
         self.field, self.smoothing = field, label_smoothing
 
-    def __call__(self, logits: Tensor, batch: Batch) -> Scored:
+    def __call__(self, logits: Tensor, batch: Batch, targets: Tensor | None = None) -> Scored:
+        """``targets`` (B, T): ids to score instead of batch[field].data (ModelOutput.targets)."""
         logits = logits.float()  # (B, T, V)
         target = batch[self.field]
-        tokens, valid = target.data, target.mask  # (B, T) each
+        tokens, valid = target.data if targets is None else targets, target.mask  # (B, T) each
         # flat (B*T, V) rows: log_softmax over the contiguous last axis (over a transposed (B, V, T)
         # view it ran several times slower and dominated the step)
         flat_logits, flat_tokens = logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)  # (B*T, V), (B*T,)
@@ -159,9 +160,34 @@ class DoublyStochastic:
         pass
 
 
+class CoverageLoss:
+    """See et al. 2017 eq. (12)-(13), the coverage loss: at each output step t, the attention
+    a^t already spent on a position (the coverage c^t = sum_{t' < t} a^{t'}) is penalised where
+    it is attended again, lambda sum_i min(a_i^t, c_i^t), averaged over the real output steps
+    (``coverage.mask``) of the batch. It reads the weights (B, T, S) alone, so any model that
+    returns them can ask for it (a coverage mechanism's state is this same running sum)."""
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def __call__(self, coverage: Any, scored: Scored) -> Tensor:
+        weights = coverage.weights.float()  # (B, T, S)
+        covered = weights.cumsum(1) - weights  # (B, T, S): c^t, the sum of the steps before t
+        per_step = torch.minimum(weights, covered).sum(-1)  # (B, T)
+        mask = coverage.mask.float()  # (B, T)
+        return self.weight * (per_step * mask).sum() / mask.sum().clamp_min(1)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        pass
+
+
 MAIN_TERMS = {"generate": TokenCrossEntropy, "classify": ClassCrossEntropy, "point": PointerCrossEntropy}
 AUX_TERMS = {"reinforce": lambda config: Reinforce(config.reinforce_decay, config.reinforce_entropy)}
 AUX_TERMS["doubly_stochastic"] = lambda config: DoublyStochastic(config.doubly_stochastic_weight)
+AUX_TERMS["coverage"] = lambda config: CoverageLoss(config.coverage_weight)  # See et al. 2017
 
 
 class Objective:
@@ -175,13 +201,19 @@ class Objective:
 
     def __call__(self, out: Any, batch: Batch) -> Scored:
         """The loss of a model output on ``batch``; ``loss`` includes every auxiliary term."""
-        scored = self.main(out.logits, batch)
+        scored = self.score_main(out, batch)
         for name, inputs in out.aux.items():
             if name not in self.aux:
                 raise ValueError(f"the model asks for the loss term {name!r}, which no objective provides; "
                                  f"known terms: {', '.join(self.aux)}")
             scored.loss = scored.loss + self.aux[name](inputs, scored)
         return scored
+
+    def score_main(self, out: Any, batch: Batch) -> Scored:
+        """The main term alone (the dev loss), against the output's own targets when it has them."""
+        if out.targets is None:
+            return self.main(out.logits, batch)
+        return self.main(out.logits, batch, targets=out.targets)
 
     def state_dict(self) -> dict[str, Any]:
         return {name: term.state_dict() for name, term in self.aux.items()}

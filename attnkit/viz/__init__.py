@@ -7,6 +7,7 @@ at most.
 """
 
 from .alignment import merge_subwords, plot_alignment, plot_alignment_grid
+from .copying import plot_copying
 from .layers import plot_layer_heads
 from .lengths import plot_metric_by_length
 from .memory import plot_memory_run
@@ -15,5 +16,5 @@ from .steps import plot_beam_steps
 from .training import plot_training_curves
 
 __all__ = ["merge_subwords", "plot_alignment", "plot_alignment_grid",
-           "plot_alignment_over_spectrogram", "plot_beam_steps", "plot_layer_heads",
+           "plot_alignment_over_spectrogram", "plot_beam_steps", "plot_copying", "plot_layer_heads",
            "plot_memory_run", "plot_metric_by_length", "plot_training_curves"]

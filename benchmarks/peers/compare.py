@@ -45,6 +45,14 @@ feeding: attnkit's `luong` style, as both peers build it), embeddings 128, a bri
 encoder summary to the decoder's first state; attnkit draws the parameters from U(-0.1, 0.1)
 (`model.init: uniform`, OpenNMT-py's default for RNNs) and, as OpenNMT-py does with mlp scores,
 keeps the attentional vector linear (`model.attentional_tanh: false`).
+(c) pointer_generator (issue 15; prepared, not run yet: `prepare_data.py summaries`, then
+`compare.py --model pointer_generator --data summaries --toolkits attnkit,opennmt`): a 1-layer
+bidirectional LSTM encoder (64 per direction), an LSTM decoder of 128 with input feeding (attnkit's
+`luong` style, linear attentional vector), mlp/additive attention with coverage in the score, the
+copy switch over a shared 10k-word vocabulary, the coverage loss with lambda 1 (OpenNMT-py:
+copy_attn, reuse_copy_attn, coverage_attn, lambda_coverage; attnkit: pointer_generator with
+coverage attention and coverage_loss); Adam 1e-3. JoeyNMT has no copying and is left out; dev is
+scored by ROUGE (attnkit.metrics) instead of BLEU.
 (b) transformer: 2+2 layers, d_model 256, 4 heads, ff 1024,
 pre-LN, sinusoidal positions. All: Adam, constant learning rate (2e-3 rnn, 5e-4 transformer; no
 plateau schedule: JoeyNMT's fails on torch 2.13), gradient norm clipped at 1, dropout 0.1,
@@ -71,7 +79,8 @@ ROOT = HERE.parents[1]
 WORK = HERE / "work"
 VENVS = HERE / ".venvs"
 TOOLKITS = ("attnkit", "joeynmt", "opennmt")
-LR = {"rnn": 2e-3, "transformer": 5e-4}
+LR = {"rnn": 2e-3, "transformer": 5e-4, "pointer_generator": 1e-3}
+SUMMARY_VOCAB = 10000  # model (c): the shared vocabulary of both toolkits
 BATCH = 64
 DROPOUT = 0.1
 
@@ -93,6 +102,10 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
                "bidirectional": True, "dropout": DROPOUT, "init": "uniform", "init_range": 0.1,
                **({"attentional_tanh": False} if STYLE == "luong" else {}),
                "attention": {"name": "additive"}}
+    elif model == "pointer_generator":
+        net = {"type": "pointer_generator", "copy": True, "coverage_loss": True, "style": STYLE, "cell": "lstm",
+               "embedding_dim": 64, "hidden_dim": 128, "bidirectional": True, "dropout": DROPOUT,
+               **({"attentional_tanh": False} if STYLE == "luong" else {}), "attention": {"name": "coverage"}}
     else:
         net = {"type": "transformer", "hidden_dim": 256, "num_heads": 4, "ff_dim": 1024, "encoder_layers": 2,
                "decoder_layers": 2, "dropout": DROPOUT, "norm": "pre", "positions": "sinusoidal"}
@@ -106,6 +119,8 @@ def attnkit_config(model: str, data: Path, steps: int, threads: int, minutes: fl
                   "device": "cpu"},
         "decode": {"beam_size": 1, "batch_size": BATCH},
     }
+    if model == "pointer_generator":
+        config["data"].update(format="summaries", vocab_size=SUMMARY_VOCAB)
     for key, value in SETTINGS:  # --attnkit-set section.key=value
         section, name = key.split(".", 1)
         target = config[section] if "." not in name else config[section][name.split(".")[0]]
@@ -166,9 +181,15 @@ def opennmt_config(model: str, data: Path, run: Path, steps: int, budget: bool =
                "word_vec_size": 256, "heads": 4, "transformer_ff": 1024, "position_encoding": True,
                "param_init": 0.0, "param_init_glorot": True}
     pairs = len((data / "train.src").read_text(encoding="utf-8").splitlines())
+    vocab = 1_000_000
+    if model == "pointer_generator":  # See et al. 2017 as OpenNMT-py builds it
+        net = {"encoder_type": "brnn", "decoder_type": "rnn", "rnn_type": "LSTM", "layers": 1, "hidden_size": 128,
+               "word_vec_size": 64, "global_attention": "mlp", "input_feed": 1, "bridge": True, "copy_attn": True,
+               "reuse_copy_attn": True, "coverage_attn": True, "lambda_coverage": 1.0, "share_vocab": True}
+        vocab = SUMMARY_VOCAB
     return {
         "save_data": str(run / "data"), "src_vocab": str(run / "vocab.src"), "tgt_vocab": str(run / "vocab.tgt"),
-        "overwrite": True, "share_vocab": False, "src_vocab_size": 1_000_000, "tgt_vocab_size": 1_000_000,
+        "overwrite": True, "share_vocab": False, "src_vocab_size": vocab, "tgt_vocab_size": vocab,
         "words_min_frequency": 1, "src_seq_length": 1000, "tgt_seq_length": 1000,
         "data": {"corpus_1": {"path_src": str(data / "train.src"), "path_tgt": str(data / "train.tgt")}},
         # one bucket = the corpus once (its default, 262,144, holds dozens of copies of a small corpus
@@ -228,6 +249,10 @@ def score(data_name: str, data: Path, hypotheses_file: Path, split: str = "dev")
     if data_name == "reverse":
         exact = sum(h.strip() == r.strip() for h, r in zip(hypotheses, references, strict=True))
         return {"exact_match": round(100 * exact / len(references), 2)}
+    if data_name == "summaries":  # words already: no detokenising
+        from attnkit.metrics import compute
+
+        return {name: round(compute(name, hypotheses, references).value, 2) for name in ("rouge1", "rouge2", "rouge_l")}
     from attnkit.fields import load_tokenizer  # the same sentencepiece model detokenises every toolkit
 
     pieces = load_tokenizer(data / "spm.tgt")
@@ -346,8 +371,8 @@ def tokens_per_step(data: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=("rnn", "transformer"), default="rnn")
-    parser.add_argument("--data", choices=("debian", "reverse"), default="debian")
+    parser.add_argument("--model", choices=("rnn", "transformer", "pointer_generator"), default="rnn")
+    parser.add_argument("--data", choices=("debian", "reverse", "summaries"), default="debian")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--minutes", type=float, default=None, help="the same wall-clock training budget")
@@ -375,6 +400,8 @@ def main() -> None:
     data = WORK / "data" / args.data
     if not (data / "train.src").exists():
         sys.exit(f"{data} is missing: run benchmarks/peers/prepare_data.py first")
+    if args.model == "pointer_generator" and "joeynmt" in args.toolkits.split(","):
+        sys.exit("JoeyNMT has no copy attention: run --model pointer_generator with --toolkits attnkit,opennmt")
     tag = args.tag or ("budget" if args.minutes else "steps")
     (WORK / "results").mkdir(parents=True, exist_ok=True)
     for round_ in range(args.rounds):

@@ -10,6 +10,11 @@ same tokens and build the same vocabularies from them. dev.ref / test.ref hold t
 references; every toolkit's output is detokenised with the same sentencepiece model before
 sacrebleu scores it.
 
+summaries: the shared debian-summaries corpus (../shared/data/debian-summaries/*.tsv, long -> short
+package descriptions, not shipped), whitespace words as they are (what attnkit's word tokenizer
+and OpenNMT-py without transforms both read); training pairs with descriptions over SUMMARY_MAX_LEN
+words dropped, as configs/debian-summaries-*.yaml do. dev.ref / test.ref are the raw summaries.
+
 reverse: attnkit's embedded `reverse` task (symbols a..t, lengths 3..20), exported split by split;
 its tokens are already words.
 """
@@ -28,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 WORK = HERE / "work" / "data"
 CORPUS = ROOT.parent / "shared" / "data" / "debian-en-de"
+SUMMARIES = ROOT.parent / "shared" / "data" / "debian-summaries"
+SUMMARY_MAX_LEN = 120
 VOCAB = 4000
 REVERSE_OPTIONS = {"vocab_size": 20, "min_len": 3, "max_len": 20, "train_size": 20000, "dev_size": 1000,
                    "test_size": 1000}
@@ -59,6 +66,23 @@ def prepare_debian() -> None:
     print(f"debian: {', '.join(f'{k} {len(v)}' for k, v in splits.items())} pairs; pieces {sizes}")
 
 
+def prepare_summaries() -> None:
+    out = WORK / "summaries"
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for name in ("train", "dev", "test"):
+        pairs = read_parallel(SUMMARIES / f"{name}.tsv", None, max_len=None, strict=False, header=True)[0]
+        if name == "train":
+            pairs = [p for p in pairs if len(p.source.split()) <= SUMMARY_MAX_LEN]
+        write_lines(out / f"{name}.src", [" ".join(p.source.split()) for p in pairs])
+        write_lines(out / f"{name}.tgt", [" ".join(p.target.split()) for p in pairs])
+        if name != "train":
+            write_lines(out / f"{name}.ref", [p.target for p in pairs])
+        counts[name] = len(pairs)
+    (out / "info.json").write_text(json.dumps({"pairs": counts, "max_len": SUMMARY_MAX_LEN}, indent=1))
+    print(f"summaries: {counts} pairs")
+
+
 def prepare_reverse() -> None:
     out = WORK / "reverse"
     out.mkdir(parents=True, exist_ok=True)
@@ -76,4 +100,4 @@ def prepare_reverse() -> None:
 if __name__ == "__main__":
     which = sys.argv[1:] or ["debian", "reverse"]
     for name in which:
-        {"debian": prepare_debian, "reverse": prepare_reverse}[name]()
+        {"debian": prepare_debian, "reverse": prepare_reverse, "summaries": prepare_summaries}[name]()

@@ -20,7 +20,7 @@ ALL = names()
 # Mechanisms whose score has parameters that can be swapped for another normaliser.
 SCORE_BASED = [n for n in ALL if n != "hard"]
 # Mechanisms that carry state between steps (initial_state / state= / out.state).
-STATEFUL = {"location_aware", "local_m", "ntm_addressing"}
+STATEFUL = {"location_aware", "local_m", "ntm_addressing", "coverage"}
 # Registered scores that MultiHeadAttention(score=...) can apply to every head.
 HEAD_SCORES = ["cosine", "additive", "location", "general", "dot", "scaled_dot", "local_p"]
 

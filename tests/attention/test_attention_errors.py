@@ -16,7 +16,8 @@ B, S = 3, 6
 
 def test_names_are_the_family_in_table_order() -> None:
     assert names() == ["cosine", "additive", "location", "general", "dot", "scaled_dot",
-                       "location_aware", "local_m", "local_p", "hard", "multihead", "ntm_addressing"]
+                       "location_aware", "local_m", "local_p", "hard", "multihead", "ntm_addressing",
+                       "coverage"]
 
 
 def test_unknown_name_lists_the_valid_ones() -> None:

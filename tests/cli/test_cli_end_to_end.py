@@ -135,7 +135,7 @@ def test_listing_commands(capsys):
     assert main(["mechanisms"]) == 0
     out = capsys.readouterr().out
     listed = {line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")}
-    assert listed == set(mechanism_names()) and len(listed) == 12  # with ntm_addressing
+    assert listed == set(mechanism_names()) and len(listed) == 13  # with ntm_addressing and coverage
     assert main(["config"]) == 0
     out = capsys.readouterr().out
     assert "model.attention.name" in out and "train.reinforce_entropy" in out and "decode.n_best" in out
