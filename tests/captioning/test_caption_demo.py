@@ -1,7 +1,7 @@
 """`attnkit demo captioning` end to end on a tiny task: trains, scores by digits, writes one
 overlay picture per shown canvas and the report."""
 
-from conftest import TASK
+from caption_cases import TASK
 
 from attnkit.demo import DEMOS
 

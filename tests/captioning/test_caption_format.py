@@ -76,7 +76,7 @@ def test_a_captioner_trains_on_users_images_and_scores_against_all_references(ca
 
 
 def test_batch_norm_with_length_bucketed_batches_is_warned_about(tmp_path, caplog):
-    from conftest import tiny_caption_config
+    from caption_cases import tiny_caption_config
 
     from attnkit.config import to_dict
 

@@ -3,7 +3,7 @@ captioning run is a Caption over the model's grid, and `attnkit plot RUN image.p
 
 import numpy as np
 import pytest
-from conftest import GRID
+from caption_cases import GRID
 
 from attnkit.cli import main
 from attnkit.decode.caption import Caption, grid_labels

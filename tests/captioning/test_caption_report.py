@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GRID
+from caption_cases import GRID
 
 from attnkit.report import write_report
 
