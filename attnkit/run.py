@@ -34,6 +34,7 @@ from .data import DataError, encode_examples
 from .decode import Classification, Translation
 from .decode.scoring import SplitResult, best_of, predict_examples, score_split
 from .fields import Field, FieldError, build_field, load, save_field
+from .metrics import check_available
 from .models import build_model, get_family
 from .run_lock import RunLock
 from .tasks import Schema, get_task
@@ -276,6 +277,7 @@ def train(config: Config, directory: Path, *, resume: bool = False,
     schema = schema_for(config)
     get_family(config.model.type).check_schema(config.model, schema)
     _check_metric(config, schema)
+    check_available(schema.metrics)  # an optional metric package missing fails now, not at the first evaluation
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":
