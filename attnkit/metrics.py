@@ -286,6 +286,22 @@ def rouge(hypotheses: Sequence[str], references: Sequence[str], *, kind: str = "
     return Score(kind, 100.0 * total / len(hypotheses), f"rouge-score {ROUGE_TYPES[kind]} F1, no stemming")
 
 
+# metrics that need an optional package: name -> (module, the extra that installs it)
+NEEDS = {name: ("rouge_score", "summarisation") for name in ROUGE_TYPES}
+
+
+def check_available(names: Sequence[str]) -> None:
+    """Raise a ValueError naming the pip extra when a metric in ``names`` needs a package that is
+    not installed (checked before training, not at the first evaluation; the command line prints
+    it as one line)."""
+    import importlib.util
+
+    for name in names:
+        if name in NEEDS and importlib.util.find_spec(NEEDS[name][0]) is None:
+            module, extra = NEEDS[name]
+            raise ValueError(f"metric {name!r} needs the {module} package: pip install 'attnkit[{extra}]'")
+
+
 def repeated_trigrams(hypotheses: Sequence[str], references: Sequence[str]) -> Score:
     """The share of the hypotheses' word trigrams that repeat a trigram earlier in the same
     hypothesis (See et al. 2017 §7.2's duplicated n-grams), 0..100, less is better; references

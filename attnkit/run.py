@@ -34,6 +34,7 @@ from .data import DataError, encode_examples
 from .decode import Classification, Translation
 from .decode.scoring import SplitResult, best_of, predict_examples, score_split
 from .fields import Field, FieldError, build_field, load, save_field
+from .metrics import check_available
 from .models import build_model, get_family
 from .run_lock import RunLock
 from .tasks import Schema, get_task
@@ -281,6 +282,7 @@ def train(config: Config, directory: Path, *, resume: bool = False,
         log.warning("model.type %s normalises over the batch (batch norm) but data.bucket_by is %s: every "
                     "batch holds one output length, which evaluation's running statistics do not match; set "
                     "data.bucket_by: none", config.model.type, config.data.bucket_by)
+    check_available(schema.metrics)  # an optional metric package missing fails now, not at the first evaluation
     device = pick_device(config.train.device)
     world = init_world(device)
     if world.size > 1 and device.type == "cuda":

@@ -4,7 +4,7 @@ package descriptions), scored on dev and test: ROUGE-1/2/L F1, repeated trigrams
 output words copied (p_gen < 0.5), and ROUGE-L by source length.
 
     python tools/summarisation_experiment.py train [--variants attention copy copy-coverage] [--set k=v ...]
-    python tools/summarisation_experiment.py score [--beam 4]
+    python tools/summarisation_experiment.py score [--beam 4] [--min-lengths 4 6]
 
 ``train`` trains configs/debian-summaries-<variant>.yaml one after the other into
 ROOT/<variant> (default runs/experiments/summarisation); ``score`` decodes dev and test with
@@ -83,7 +83,10 @@ def run_scoring(args: argparse.Namespace) -> int:
     for variant in args.variants:
         run = open_run(args.root / variant)
         row = {"train_steps": json.loads((args.root / variant / "metrics.jsonl").read_text().splitlines()[-1])["step"]}
-        for name, examples, decode in (("dev", dev, beam), ("test", test, beam), ("test_no_repeat_3", test, blocked)):
+        decodes = [("dev", dev, beam), ("test", test, beam), ("test_no_repeat_3", test, blocked)]
+        decodes += [(f"test_min_len_{k}", test, DecodeConfig(beam_size=args.beam, batch_size=32, min_output_tokens=k))
+                    for k in args.min_lengths]
+        for name, examples, decode in decodes:
             hypotheses, how = decoded(run, examples, decode)
             row[name] = {**scores(hypotheses, examples), **how}
             print(f"{variant} {name}: {row[name]}", flush=True)
@@ -98,7 +101,7 @@ def tables(results: dict) -> str:
              "|---|---|---:|---:|---:|---:|---:|"]
     for name, row in results.items():
         label = f"lead-{row['k']}" if name == "lead" else name
-        for split in ("dev", "test", "test_no_repeat_3"):
+        for split in ("dev", "test", "test_no_repeat_3", *(s for s in row if s.startswith("test_min_len_"))):
             if split in row:
                 r = row[split]
                 copied = "–" if r.get("copied_words") is None else r["copied_words"]
@@ -121,6 +124,8 @@ def main() -> int:
     parser.add_argument("--root", type=Path, default=Path("runs/experiments/summarisation"))
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides")
     parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--min-lengths", type=int, nargs="*", default=[], metavar="K",
+                        help="score: also decode test with decode.min_output_tokens K")
     args = parser.parse_args()
     return run_training(args) if args.command == "train" else run_scoring(args)
 

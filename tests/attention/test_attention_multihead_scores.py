@@ -181,7 +181,7 @@ def test_head_scores_take_another_normaliser() -> None:
 # ---- refusals -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("score", "reason"), [
-    ("location_aware", "state"), ("local_m", "state"), ("chorowski", "state"),
+    ("location_aware", "state"), ("local_m", "state"), ("chorowski", "state"), ("coverage", "state"),
     ("hard", "samples"), ("xu", "samples"), ("multihead", "multi-head"), ("mha", "multi-head"),
 ])
 def test_mechanisms_that_cannot_score_a_head_are_refused(score: str, reason: str) -> None:

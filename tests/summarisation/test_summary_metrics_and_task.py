@@ -80,3 +80,16 @@ def test_the_report_carries_p_gen_per_output_row_and_draws_coverage() -> None:
 
     page = resources.files("attnkit.report").joinpath("template.html").read_text(encoding="utf-8")
     assert "row_values" in page and "covered += ex.weights[u][s]" in page
+
+
+def test_a_missing_rouge_package_is_named_before_training(monkeypatch) -> None:
+    import importlib.util
+
+    from attnkit.metrics import check_available
+
+    check_available(["rouge_l", "bleu"])  # installed here: nothing to say
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "rouge_score" else real(name, *a))
+    with pytest.raises(ValueError, match=r"attnkit\[summarisation\]"):
+        check_available(["bleu", "rouge_l"])
+    check_available(["bleu", "exact_match"])
