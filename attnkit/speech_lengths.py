@@ -7,6 +7,7 @@ length factor, one line per attention variant (the mean over its runs, each run'
                                      [--json scores.json]
     python -m attnkit.speech_lengths scores.json ...   # the table and plot again, from saved scores
     python -m attnkit.speech_lengths RUN_DIR --window 4   # decoding with Chorowski's window instead
+    python -m attnkit.speech_lengths RUN_DIR --window 0 --sharpening 2   # or with his sharpening, beta = 2
 
 Runs are grouped by their attention mechanism (model.attention.name); decoding is each run's own
 (greedy unless --beam).
@@ -32,14 +33,19 @@ SETS = {"synthesised": ["test", *(f"test-{k}x" for k in FACTORS)],
         "concatenated": ["test", *(f"concat-{k}x" for k in FACTORS)]}
 
 
-def run_scores(run_dir: Path, beam: int | None = None, window: int | None = None) -> dict[str, Any]:
+def run_scores(run_dir: Path, beam: int | None = None, window: int | None = None,
+               sharpening: float | None = None) -> dict[str, Any]:
     """{"variant": mechanism name, "run": dir, split: {"cer": .., "wer": .., "examples": ..}} for one
-    run; ``window``: decode with that model.decode_window instead of the run's own."""
+    run; ``window``: decode with that model.decode_window instead of the run's own; ``sharpening``:
+    with that beta in the run's (additive or location-aware) attention, at decode time only."""
     run = open_run(run_dir)
     variant = run.config.model.attention.name
     if window is not None:
         run.model.options = replace(run.model.options, decode_window=window)  # a listener's decode-time option
         variant += f", window {window}" if window else ""
+    if sharpening is not None:
+        run.model.attention.sharpening = float(sharpening)  # Chorowski's beta: the scores times beta
+        variant += f", beta {sharpening:g}"
     splits = load_splits(run.config)
     decode = decode_config(run, beam)
     scores: dict[str, Any] = {"variant": variant, "run": str(run_dir)}
@@ -84,7 +90,8 @@ def plot(rows: Sequence[Mapping[str, Any]], path: Path) -> Path:
     with drawing():
         figure = new_figure(8.0, 4.5)
         axes = figure.add_subplot()
-        for colour, (variant, runs) in zip(("tab:red", "tab:blue", "tab:green", "tab:purple"),
+        for colour, (variant, runs) in zip(("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown",
+                                            "tab:pink", "tab:gray"),
                                            by_variant(rows).items(), strict=False):
             for style, (kind, names) in zip(("-", "--"), SETS.items(), strict=True):
                 values = np.array([[r[name]["cer"] for name in names] for r in runs])  # (runs, 4)
@@ -109,13 +116,14 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--json", type=Path, default=None, help="write every run's scores here")
     parser.add_argument("--beam", type=int, default=None)
     parser.add_argument("--window", type=int, default=None, help="decode with this model.decode_window (0: none)")
+    parser.add_argument("--sharpening", type=float, default=None, help="decode with this sharpening beta")
     args = parser.parse_args(argv)
     rows = []
     for run in args.runs:
         if run.suffix == ".json":
             rows += json.loads(run.read_text(encoding="utf-8"))
             continue
-        rows.append(run_scores(run, args.beam, args.window))
+        rows.append(run_scores(run, args.beam, args.window, args.sharpening))
         print(json.dumps(rows[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")

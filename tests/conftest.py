@@ -13,3 +13,18 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def synthesis_cache(tmp_path_factory):
+    """Tasks that cache what they synthesise (spoken-digits) write into the session's temporary
+    folder, never the user's ~/.cache/attnkit."""
+    import os
+
+    before = os.environ.get("ATTNKIT_CACHE")
+    os.environ["ATTNKIT_CACHE"] = str(tmp_path_factory.mktemp("attnkit-cache"))
+    yield
+    if before is None:
+        os.environ.pop("ATTNKIT_CACHE", None)
+    else:
+        os.environ["ATTNKIT_CACHE"] = before

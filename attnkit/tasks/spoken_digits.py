@@ -14,7 +14,7 @@ Splits: train, dev and test draw from that distribution; ``long`` holds max_digi
 2, 5 and 10 times the digits of a training draw; ``concat-2x``, ``concat-5x``, ``concat-10x`` join
 2, 5 and 10 utterances of the test split end to end, with 100 ms of silence between them
 (Chorowski's test: 10x longer utterances by concatenation). ``length_size`` sets the size of
-each of the six; ``long_size`` of long.
+each of the six (default: half of ``long_size``); ``long_size`` of long.
 
 Synthesis runs once: every split is cached as one .npz under ``$ATTNKIT_CACHE`` (default
 ~/.cache/attnkit) named by a digest of the options and the seed, so training, evaluation and
@@ -77,8 +77,9 @@ class SpokenDigits(Task):
         "dev_size": 200,
         "test_size": 200,
         "long_size": 100,
-        "length_size": 50,
+        "length_size": None,
     }
+    option_types = {"length_size": int}
 
     def _resolve(self, options):
         o = dict(options)
@@ -88,12 +89,14 @@ class SpokenDigits(Task):
             (0 <= o["min_pitch"] <= o["max_pitch"] <= 100, "0 <= min_pitch <= max_pitch <= 100"),
             (o["min_snr_db"] <= o["max_snr_db"], "min_snr_db <= max_snr_db"),
             (o["sample_rate"] >= 8000, "sample_rate >= 8000"),
-            (o["length_size"] >= 0, "length_size >= 0"),
+            (o["length_size"] is None or o["length_size"] >= 0, "length_size >= 0"),
             (bool(o["voices"].strip(",")), "at least one voice"),
         ]
         for ok, needed in checks:
             if not ok:
                 raise ValueError(f"task 'spoken-digits' needs {needed}; got {o}")
+        if o["length_size"] is None:
+            o["length_size"] = o["long_size"] // 2
         return o
 
     def schema(self) -> Schema:

@@ -46,4 +46,5 @@ def test_location_aware_attention_learns_one_or_two_spoken_digits(tmp_path, monk
     finally:
         torch.set_num_threads(threads)
     assert len(scored.hypotheses) == 100
-    assert scored.scores["cer"].value <= 25.0, scored.scores
+    # measured (seed 0, one thread, 53 s on the shared machine): test CER 0.15%, exact match 99%
+    assert scored.scores["cer"].value <= 5.0, scored.scores
