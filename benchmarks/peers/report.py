@@ -42,6 +42,8 @@ def mean_length(r: dict, beam: int) -> float | None:
 def quality(part: dict) -> str:
     if "exact_match" in part:
         return f"{part['exact_match']:.1f}"
+    if "rouge_l" in part:
+        return f"{part['rouge1']:.2f} / {part['rouge2']:.2f} / {part['rouge_l']:.2f}"
     return f"{part['bleu']:.2f} / {part['chrf']:.1f}"
 
 
@@ -55,7 +57,7 @@ def table(group: list[dict], extra: dict[str, dict] | None = None) -> list[str]:
     by = {r["toolkit"]: r for r in group}
     by.update({f"attnkit {label}": r for label, r in (extra or {}).items()})
     mine = by.get("attnkit")
-    metric = "exact match %" if group[0]["data"] == "reverse" else "BLEU / chrF"
+    metric = {"reverse": "exact match %", "summaries": "ROUGE-1 / 2 / L"}.get(group[0]["data"], "BLEU / chrF")
     lines = [f"| toolkit | updates | train tgt tok/s | train peak RSS MB | greedy sent/s | beam-5 sent/s | "
              f"output length greedy / beam 5 | dev {metric} greedy | dev {metric} beam 5 | "
              "decode peak RSS MB (beam 5) | load avg (before) |",
@@ -90,7 +92,7 @@ def seeds_table(runs: list[dict]) -> list[str]:
     head = " | ".join(f"seed {s}: updates, beam 5 / greedy" for s in seeds)
     lines = [f"| toolkit | {head} | mean updates | mean beam 5 | mean greedy |",
              "|---|" + "---|" * (len(seeds) + 3)]
-    metric = "exact_match" if runs[0]["data"] == "reverse" else "bleu"
+    metric = {"reverse": "exact_match", "summaries": "rouge_l"}.get(runs[0]["data"], "bleu")
     for toolkit in ("attnkit", *PEERS):
         mine = {r.get("seed", 0): r for r in runs if r["toolkit"] == toolkit}
         if not mine:
