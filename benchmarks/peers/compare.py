@@ -341,11 +341,19 @@ def run_opennmt(model, data_name, data, run, steps, threads, minutes) -> dict:
     batch_tokens = [float(x) for x in re.findall(r"bsz:\s*[\d.]+/\s*([\d.]+)/", text)]
     result["train"].update(tok_s=round(steady_mean(rates), 1),
                            tokens_per_step=round(sum(batch_tokens) / max(len(batch_tokens), 1), 1))
+    checkpoint, translate = result["train"]["checkpoint"], [str(bin_ / "onmt_translate")]
+    if model == "pointer_generator":
+        checkpoint = loadable_copy_checkpoint(Path(checkpoint))
+        # 3.5.1's inference iterator never builds the source-copy map (its copy flag is left at
+        # False), so copy-attention models cannot translate; the same call with copy=True
+        translate = [str(bin_ / "python"), "-c", "import functools, onmt.inference_engine as e; "
+                     "e.build_dynamic_dataset_iter = functools.partial(e.build_dynamic_dataset_iter, copy=True); "
+                     "from onmt.bin.translate import main; main()"]
     for split in SPLITS:
         for beam in (1, 5):
             out = run / f"{split}.beam{beam}.txt"
             log = run / f"decode.{split}.beam{beam}.log"
-            measured = timed([str(bin_ / "onmt_translate"), "-model", result["train"]["checkpoint"],
+            measured = timed([*translate, "-model", checkpoint,
                               "-src", str(data / f"{split}.src"), "-output", str(out), "-beam_size", str(beam),
                               "-batch_size", str(BATCH), "-batch_type", "sents", "-report_time", "-gpu", "-1"],
                              threads, log, {"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"})
@@ -353,6 +361,19 @@ def run_opennmt(model, data_name, data, run, steps, threads, minutes) -> dict:
             result[part(split, beam)] = {**measured, "decode_s": round(seconds, 2),
                                          **score(data_name, data, out, split)}
     return result
+
+
+def loadable_copy_checkpoint(checkpoint: Path) -> str:
+    """OpenNMT-py 3.5.1 saves a copy-attention model's generator as its own state dict
+    ({"linear.weight", ...}) but its loader looks for "generator.linear.weight" and refuses the
+    checkpoint (OpenNMT/OpenNMT-py issue #2503, open). The same tensors moved under the model's
+    state with the "generator." prefix load as trained; returns the rewritten file's path."""
+    fixed = checkpoint.with_suffix(".loadable.pt")
+    script = ("import sys, torch; c = torch.load(sys.argv[1], map_location='cpu', weights_only=False); "
+              "c['model'].update({'generator.' + k: v for k, v in c['generator'].items()}); "
+              "c['generator'] = None; torch.save(c, sys.argv[2])")
+    subprocess.run([str(VENVS / "opennmt/bin/python"), "-c", script, str(checkpoint), str(fixed)], check=True)
+    return str(fixed)
 
 
 ATTNKIT_TREE: list[str] = []  # --attnkit-tree: run attnkit from this checkout (before/after comparisons)
