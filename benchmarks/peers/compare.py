@@ -45,7 +45,7 @@ feeding: attnkit's `luong` style, as both peers build it), embeddings 128, a bri
 encoder summary to the decoder's first state; attnkit draws the parameters from U(-0.1, 0.1)
 (`model.init: uniform`, OpenNMT-py's default for RNNs) and, as OpenNMT-py does with mlp scores,
 keeps the attentional vector linear (`model.attentional_tanh: false`).
-(c) pointer_generator (issue 15; prepared, not run yet: `prepare_data.py summaries`, then
+(c) pointer_generator (issue 15; measured in RESULTS.md: `prepare_data.py summaries`, then
 `compare.py --model pointer_generator --data summaries --toolkits attnkit,opennmt`): a 1-layer
 bidirectional LSTM encoder (64 per direction), an LSTM decoder of 128 with input feeding (attnkit's
 `luong` style, linear attentional vector), mlp/additive attention with coverage in the score, the
