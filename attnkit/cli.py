@@ -78,9 +78,12 @@ def cmd_transcribe(args) -> int:
     from .transcribe import transcribe
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
-    for path, found in zip(args.audio, transcribe(run, args.audio, _decode_config(run, args)), strict=True):
+    transcripts, failures = transcribe(run, args.audio, _decode_config(run, args))
+    for path, found in transcripts:
         print(f"{path}\t{found.text}")
-    return 0
+    for message in failures:
+        print(f"attnkit transcribe: error: {message}", file=sys.stderr)
+    return EXIT_USER_ERROR if failures else 0
 
 
 def cmd_predict(args) -> int:
@@ -375,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("transcribe", help="a speech run's transcript of audio files", formatter_class=formatter,
                             description="Transcribe WAV/FLAC/OGG recordings with a speech run (resampled to its "
-                                        "rate); prints path<TAB>transcript per file.",
+                                        "rate); prints path<TAB>transcript per file. A file it cannot read is named on "
+                                        "stderr, the others are still transcribed, and the exit status is 2.",
                             epilog="example:\n  attnkit transcribe runs/speech-location a.wav b.flac --beam 5")
     p.add_argument("run_dir", help="a run directory written by `attnkit train` (a speech run)")
     p.add_argument("audio", nargs="+", help="audio files")

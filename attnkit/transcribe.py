@@ -15,17 +15,20 @@ from .fields import FieldError
 from .run import Run, RunError
 
 
-def transcribe(run: Run, paths: Sequence[str], decode: DecodeConfig) -> list:
-    """The best Translation of each audio file in ``paths``, in order."""
+def transcribe(run: Run, paths: Sequence[str], decode: DecodeConfig) -> tuple[list[tuple[str, object]], list[str]]:
+    """(path, best Translation) for each audio file the run can read, in order, and one message
+    per file it refused (naming the file): a bad recording costs only itself."""
     field = run.input_field
     if run.schema.prediction != "generate" or len(run.schema.inputs) != 1 or getattr(field, "audio", None) is None:
         raise RunError(f"{run.directory} does not transcribe audio (it reads "
                        f"{', '.join(run.fields[n].kind for n in run.schema.inputs)} and predicts by "
                        f"{run.schema.prediction}); train a speech run, e.g. configs/spoken-digits-location.yaml")
-    examples = []
+    examples, read, failures = [], [], []
     for path in paths:
         try:
             examples.append({run.input_name: field.parse_input(path), "where": path})
+            read.append(path)
         except FieldError as error:
-            raise RunError(str(error)) from None
-    return [found[0] for found in run.predict(examples, decode)]
+            failures.append(str(error))
+    found = run.predict(examples, decode) if examples else []
+    return [(path, best[0]) for path, best in zip(read, found, strict=True)], failures

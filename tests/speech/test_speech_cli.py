@@ -89,3 +89,15 @@ def test_the_speech_demo_runs_end_to_end_and_draws(tmp_path, monkeypatch, capsys
     assert "test: CER" in out and "concat-2x: CER" in out
     pictures = sorted((tmp_path / "demo" / "plots").glob("speech-*.png"))
     assert len(pictures) == 5 and all(p.stat().st_size > 5000 for p in pictures)  # 3 test + 2 concat-2x utterances
+
+
+def test_a_bad_file_costs_only_itself(speech_run, tmp_path, capsys) -> None:
+    """The readable recordings around a refused one are still transcribed, in order; the refused
+    one is named on stderr and the exit status says something failed."""
+    good = [write_audio(tmp_path / f"{name}.wav", tone(0.6, 16000, 300.0), 16000) for name in ("a", "c")]
+    bad = tmp_path / "b.wav"
+    bad.write_text("not audio")
+    assert main(["transcribe", str(speech_run), str(good[0]), str(bad), str(good[1])]) == 2
+    captured = capsys.readouterr()
+    assert [line.split("\t")[0] for line in captured.out.splitlines()] == [str(p) for p in good]
+    assert str(bad) in captured.err and "is not an audio file" in captured.err
