@@ -78,11 +78,16 @@ def cmd_transcribe(args) -> int:
     from .transcribe import transcribe
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
-    transcripts, failures = transcribe(run, args.audio, _decode_config(run, args))
-    for path, found in transcripts:
+    return _print_per_file("transcribe", *transcribe(run, args.audio, _decode_config(run, args)))
+
+
+def _print_per_file(command: str, outputs: list, failures: list[str]) -> int:
+    """path<TAB>text for each file an app function read, one stderr line per file it refused;
+    the exit status says whether any was refused (caption, transcribe)."""
+    for path, found in outputs:
         print(f"{path}\t{found.text}")
     for message in failures:
-        print(f"attnkit transcribe: error: {message}", file=sys.stderr)
+        print(f"attnkit {command}: error: {message}", file=sys.stderr)
     return EXIT_USER_ERROR if failures else 0
 
 
@@ -209,12 +214,7 @@ def cmd_caption(args) -> int:
     from .run import open_run
 
     run = open_run(Path(args.run_dir), checkpoint=args.checkpoint)
-    captions, failures = caption_images(run, args.images, _decode_config(run, args))
-    for path, caption in captions:
-        print(f"{path}\t{caption.text}")
-    for message in failures:
-        print(f"attnkit caption: error: {message}", file=sys.stderr)
-    return EXIT_USER_ERROR if failures else 0
+    return _print_per_file("caption", *caption_images(run, args.images, _decode_config(run, args)))
 
 
 def _slug(text: str) -> str:
