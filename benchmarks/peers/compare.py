@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -151,6 +152,8 @@ def joeynmt_config(model: str, data: Path, run: Path, steps: int, beam: int = 1,
     side = {"level": "word", "voc_min_freq": 1, "voc_limit": 1_000_000, "max_length": 1000, "lowercase": False}
     validation = {"validation_freq": SAVE_EVERY[0], "keep_best_ckpts": -1} if budget else {
         "validation_freq": steps, "keep_best_ckpts": 1}
+    # JoeyNMT refuses a validation interval that its logging interval does not divide
+    logging = math.gcd(20, validation["validation_freq"])
     dev = dev or data / "dev"
     return {
         "name": run.name, "joeynmt_version": "2.3.0", "model_dir": str(run / "model"), "use_cuda": False,
@@ -163,7 +166,7 @@ def joeynmt_config(model: str, data: Path, run: Path, steps: int, beam: int = 1,
                      "scheduling": "exponential", "decrease_factor": 1.0,  # = constant (no constant option)
                      "normalization": "tokens", "clip_grad_norm": 1.0, "batch_size": BATCH,
                      "batch_type": "sentence", "epochs": 1000, "updates": UNBOUNDED if budget else steps,
-                     "logging_freq": 20, "early_stopping_metric": "loss", **validation,
+                     "logging_freq": logging, "early_stopping_metric": "loss", **validation,
                      "overwrite": True, "shuffle": True, "print_valid_sents": [], "label_smoothing": 0.0,
                      "num_workers": 0},
         "model": {**init, "tied_embeddings": False, "tied_softmax": False, "encoder": encoder, "decoder": decoder},
