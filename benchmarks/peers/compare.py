@@ -3,8 +3,9 @@
     bash benchmarks/peers/setup.sh                         # once: the peers' venvs
     .venv/bin/python benchmarks/peers/prepare_data.py      # once: the shared pre-tokenised data
     .venv/bin/python benchmarks/peers/compare.py --model rnn --data debian --threads 1 --steps 300
-    .venv/bin/python benchmarks/peers/compare.py --model rnn --data debian --threads 1 --minutes 2 \
-        --tag budget                                       # the same wall-clock budget (see below)
+    .venv/bin/python benchmarks/peers/compare.py --model rnn --data debian --threads 1 --minutes 3 \
+        --seed 1 --tag budget-s1                           # the same wall-clock budget (see below), seed 1
+                                                           # seeds 0-2: tags budget, budget-s1, budget-s2
     .venv/bin/python benchmarks/peers/report.py            # the tables for RESULTS.md
 
 For each toolkit in turn (attnkit, joeynmt, opennmt, interleaved with --rounds) it writes the
